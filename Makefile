@@ -1,0 +1,115 @@
+# MMU testbed: one Makefile for both architectures.
+#   make [ARCH=arm64|riscv64]   build build/$(ARCH)/kernel.elf
+#   make test                   host unit tests + every QEMU configuration (ARCH= narrows)
+#   make run                    boot ARCH in QEMU and print the results (main job)
+#   make bench                  both arches, full benchmark set, results under results/
+#   make console                serial shell in QEMU
+#   make debug                  QEMU waiting for gdb-multiarch, symbols loaded
+#   make host-test              host unit tests only
+#   make deps                   install (as root) or name the missing Debian packages
+
+ARCH ?= arm64
+ifneq ($(filter-out arm64 riscv64,$(ARCH)),)
+$(error ARCH=$(ARCH) is not supported: use ARCH=arm64 or ARCH=riscv64)
+endif
+BUILD := build/$(ARCH)
+KERNEL := $(BUILD)/kernel.elf
+PYTHON ?= /usr/bin/python3
+
+ifeq ($(ARCH),arm64)
+CROSS ?= aarch64-linux-gnu-
+CROSS_PKG := gcc-aarch64-linux-gnu
+PICOLIBC_PKG := picolibc-aarch64-linux-gnu
+ARCH_CFLAGS := -march=armv8-a -mgeneral-regs-only -mstrict-align -DBOARD_DTB_PROBE=0x40000000ULL
+ARCH_ASFLAGS := -march=armv8.4-a
+LINKER_SCRIPT := linker/arm64-virt.ld
+QEMU := qemu-system-aarch64
+QEMU_PKG := qemu-system-arm
+QEMU_MACHINE := -M virt -cpu max -m 256M
+else
+CROSS ?= riscv64-unknown-elf-
+CROSS_PKG := gcc-riscv64-unknown-elf
+PICOLIBC_PKG := picolibc-riscv64-unknown-elf
+ARCH_CFLAGS := -march=rv64imac -mabi=lp64 -Wa,-march=rv64imac_zicsr_zifencei -mcmodel=medany -msmall-data-limit=0
+ARCH_ASFLAGS := $(ARCH_CFLAGS)
+LINKER_SCRIPT := linker/riscv64-virt.ld
+QEMU := qemu-system-riscv64
+QEMU_PKG := qemu-system-misc
+QEMU_MACHINE := -M virt -cpu max -m 256M -bios default
+endif
+
+CC := $(CROSS)gcc
+CPPFLAGS := -I. -Iarch/$(ARCH)/include -DPICOLIBC_INTEGER_PRINTF_SCANF
+CFLAGS := -std=c11 -ffreestanding -fno-common -fno-builtin-printf -O2 -g \
+          -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) --specs=picolibc.specs
+ASFLAGS := -g $(ARCH_ASFLAGS) --specs=picolibc.specs
+LDFLAGS := -nostartfiles -DPICOLIBC_INTEGER_PRINTF_SCANF \
+           -T $(LINKER_SCRIPT) -Wl,--no-warn-rwx-segments -static
+
+SRCS_C := $(wildcard boot/*.c arch/$(ARCH)/*.c mmu/*.c tests/kernel/*.c)
+SRCS_S := $(wildcard boot/$(ARCH)/*.S arch/$(ARCH)/*.S)
+OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRCS_S))
+
+.PHONY: all kernel test host-test tools-test run bench console debug deps check-toolchain clean
+all: kernel
+kernel: $(KERNEL)
+
+check-toolchain:
+	@command -v $(CC) >/dev/null || { echo "error: $(CC) not found: install the Debian package $(CROSS_PKG) (or run 'make deps' as root)"; exit 1; }
+	@test -f $$($(CC) --specs=picolibc.specs -print-file-name=picolibc.specs 2>/dev/null) -a -n "$$(ls /usr/lib/picolibc/$(patsubst %-,%,$(CROSS)) 2>/dev/null)" || { echo "error: picolibc for $(ARCH) not found: install the Debian package $(PICOLIBC_PKG)"; exit 1; }
+
+$(BUILD)/%.o: %.c | check-toolchain
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.o: %.S | check-toolchain
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ASFLAGS) -MMD -MP -c $< -o $@
+
+$(KERNEL): $(OBJS) $(LINKER_SCRIPT) linker/common.ld
+	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) -o $@
+	@echo "built $@"
+
+-include $(OBJS:.o=.d)
+
+# ---- host unit tests -------------------------------------------------------
+include tests/host/host.mk
+-include $(wildcard tests/host/*.mk)
+HOST_BINS := $(foreach t,$(HOST_TESTS),$(HOST_OUT)/test_$(t))
+define host_test_rule
+$(HOST_OUT)/test_$(1): $$($(1)_SRCS) $$(wildcard boot/*.h mmu/*.h arch/*/include/asm/*.h tests/host/*.h) | $$($(1)_DEPS)
+	@mkdir -p $$(dir $$@)
+	$$(HOST_CC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) $$($(1)_SRCS) $$(HOST_LDLIBS) -o $$@
+endef
+$(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
+
+host-build: $(HOST_BINS) $(foreach t,$(HOST_TESTS),$($(t)_DEPS))
+host-test: deps host-build
+	@tools/test.sh --host-only
+
+tools-test:
+	@$(PYTHON) -m unittest discover -s tests/tools -t . 
+
+# ---- commands from README.md ----------------------------------------------
+TEST_ARCHES := $(if $(filter command line environment,$(origin ARCH)),$(ARCH),arm64 riscv64)
+
+deps:
+	@tools/setup-deps.sh
+
+test: deps
+	@tools/test.sh $(TEST_ARCHES)
+
+run: deps
+	@$(MAKE) --no-print-directory ARCH=$(ARCH) kernel
+	@$(PYTHON) tools/runner.py --arch $(ARCH) --config '$(ARCH)-el1,$(ARCH)-sv48'
+
+console: deps kernel
+	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -append "shell"
+
+debug: deps kernel
+	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
+	@echo "  gdb-multiarch $(KERNEL) -ex 'target remote localhost:1234'"
+	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -S -s
+
+clean:
+	rm -rf build

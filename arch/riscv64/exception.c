@@ -1,0 +1,62 @@
+/* riscv64 trap decode: scause/stval to struct fault_info, register dumps. */
+#include "boot/kernel.h"
+#include "boot/arch.h"
+#include "boot/trap.h"
+#include <asm/exception.h>
+
+static const char *cause_name(uint64_t cause)
+{
+    static const char *const names[] = {
+        "instruction address misaligned", "instruction access fault",
+        "illegal instruction", "breakpoint", "load address misaligned",
+        "load access fault", "store address misaligned", "store access fault",
+        "ecall from U", "ecall from S", "reserved", "ecall from M",
+        "instruction page fault", "load page fault", "reserved", "store page fault",
+    };
+    if (cause & CAUSE_INTERRUPT)
+        return "interrupt";
+    return cause < ARRAY_SIZE(names) ? names[cause] : "exception";
+}
+
+void riscv_trap(struct trap_frame *f)
+{
+    uint64_t c = f->cause;
+    if (c == CAUSE_INSN_PAGE_FAULT || c == CAUSE_LOAD_PAGE_FAULT || c == CAUSE_STORE_PAGE_FAULT) {
+        struct fault_info fi = {
+            .addr = f->tval, .pc = f->epc, .syndrome = c, .kind = FAULT_PAGE, .level = -1,
+            .access = c == CAUSE_INSN_PAGE_FAULT ? ACCESS_EXEC
+                    : c == CAUSE_STORE_PAGE_FAULT ? ACCESS_WRITE : ACCESS_READ,
+        };
+        trap_fault(&fi, f);
+        return;
+    }
+    char what[160];
+    snprintf(what, sizeof(what), "%s (scause 0x%llx) at pc 0x%llx, stval 0x%llx",
+             cause_name(c), (unsigned long long)c, (unsigned long long)f->epc,
+             (unsigned long long)f->tval);
+    trap_unexpected(what, f);
+}
+
+void arch_dump_frame(const void *frame)
+{
+    static const char *const abi[32] = {
+        "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2",
+        "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
+        "s10", "s11", "t3", "t4", "t5", "t6",
+    };
+    const struct trap_frame *f = frame;
+    printf("REGISTERS (riscv64, %s)\n", cause_name(f->cause));
+    printf("  sepc %016llx  sstatus %016llx  scause %016llx  stval %016llx\n",
+           (unsigned long long)f->epc, (unsigned long long)f->status,
+           (unsigned long long)f->cause, (unsigned long long)f->tval);
+    for (int i = 1; i < 32; i += 4) {
+        printf(" ");
+        for (int j = i; j < i + 4 && j < 32; j++)
+            printf(" %-4s %016llx", abi[j], (unsigned long long)f->x[j - 1]);
+        printf("\n");
+    }
+}
+
+uint64_t arch_frame_pc(const void *frame) { return ((const struct trap_frame *)frame)->epc; }
+void arch_frame_set_pc(void *frame, uint64_t pc) { ((struct trap_frame *)frame)->epc = pc; }
+void arch_frame_set_ret(void *frame, uint64_t v) { ((struct trap_frame *)frame)->x[9] = v; /* a0 = x10 */ }

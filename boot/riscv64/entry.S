@@ -1,0 +1,33 @@
+/*
+ * riscv64 entry in S-mode, from OpenSBI (a0 = hartid, a1 = DTB address).
+ * QEMU starts an ELF at its lowest load address, so this must be first
+ * in .text (linker/common.ld keeps .text.boot first).
+ */
+    .section .text.boot, "ax"
+    .global _start
+_start:
+    /* No interrupts, no FP (the kernel is built without F/D). */
+    csrw    sie, zero
+    csrci   sstatus, 2
+    mv      s0, a0
+    mv      s1, a1
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    la      sp, __stack_top
+    /* Zero BSS, including .sbss (linker/common.ld puts both in .bss). */
+    la      t0, __bss_start
+    la      t1, __bss_end
+1:  bgeu    t0, t1, 2f
+    sd      zero, 0(t0)
+    addi    t0, t0, 8
+    j       1b
+2:
+    la      t0, riscv_trap_entry
+    csrw    stvec, t0
+    mv      a0, s1          /* DTB */
+    mv      a1, s0          /* hartid */
+    call    kmain
+3:  wfi
+    j       3b

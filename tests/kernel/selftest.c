@@ -1,0 +1,66 @@
+/* Tests of the test harness itself. `selftest` runs by default and checks
+ * that a failed expectation is recorded; `selftest_crash` runs only when
+ * named (test=selftest_crash*): each case dies on purpose, so the runner can
+ * check that a crash prints the registers and fails the run. */
+#include "boot/kernel.h"
+#include "boot/trap.h"
+#include "tests/kernel/ktest.h"
+
+static void failed_expectation_is_recorded(struct ktest *t)
+{
+    struct ktest inner = { .suite = "inner", .name = "inner" };
+    printf("        # (the next diagnostic line is expected)\n");
+    bool r = KEXPECT_EQ(&inner, 1, 2);
+    KEXPECT(t, !r);
+    KEXPECT(t, inner.failed, "a false expectation did not fail its test");
+    KEXPECT_EQ(t, inner.checks, 1);
+    struct ktest ok = { .suite = "inner", .name = "ok" };
+    KEXPECT(t, KEXPECT(&ok, 1 == 1));
+    KEXPECT(t, !ok.failed);
+}
+
+static void skip_is_recorded(struct ktest *t)
+{
+    struct ktest inner = { 0 };
+    ktest_skip(&inner, "reason %d", 7);
+    KEXPECT(t, inner.skipped);
+    KEXPECT(t, strcmp(inner.skip_reason, "reason 7") == 0);
+}
+
+static void current_test_name(struct ktest *t)
+{
+    const char *n = ktest_current();
+    KEXPECT(t, n && strcmp(n, "selftest.current_test_name") == 0, "got %s", n ? n : "NULL");
+}
+
+static const struct ktest_case selftest_cases[] = {
+    KTEST_CASE(failed_expectation_is_recorded),
+    KTEST_CASE(skip_is_recorded),
+    KTEST_CASE(current_test_name),
+};
+KTEST_SUITE(selftest, 05);
+
+/* ---- deliberately crashing tests (explicit only) ---- */
+static void undefined_instruction(struct ktest *t)
+{
+    (void)t;
+#ifdef __aarch64__
+    __asm__ volatile("udf #0x42");
+#else
+    __asm__ volatile("unimp");
+#endif
+}
+
+static void wild_pointer(struct ktest *t)
+{
+    (void)t;
+    /* Far outside any mapping or memory: an unresolved fault, not a probe. */
+    volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)0x7ff0000000ULL;
+    *p = 0xdead;
+}
+
+static const struct ktest_case selftest_crash_cases[] = {
+    KTEST_CASE(undefined_instruction),
+    KTEST_CASE(wild_pointer),
+};
+KTEST_SUITE(selftest_crash, 99, .flags = KTEST_EXPLICIT);

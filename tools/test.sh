@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`) ends here: host unit tests (cmocka
+# under ASan/UBSan), the host tools' tests, then every QEMU configuration of
+# the given arches. Each stage's counts are added up into the last line,
+# "N passed, N failed".
+#   tools/test.sh [--host-only] [arm64] [riscv64]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-/usr/bin/python3}
+host_only=0; arches=()
+for a in "$@"; do
+  case $a in --host-only) host_only=1 ;; arm64|riscv64) arches+=("$a") ;;
+    *) echo "test.sh: unknown argument '$a' (expected --host-only, arm64, riscv64)"; exit 2 ;; esac
+done
+passed=0; failed=0; skipped=0; problems=()
+add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
+mkdir -p build/logs
+
+echo "== host unit tests (cmocka, ASan+UBSan)"
+if ! make --no-print-directory -s host-build > build/logs/host-build.log 2>&1; then
+  cat build/logs/host-build.log; echo "host tests: build failed"; add 0 1; problems+=("host build")
+else
+  for t in build/host/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    out=$("$t" 2>&1); rc=$?
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | awk '{s+=$1} END{print s+0}')
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | awk '{s+=$1} END{print s+0}')
+    s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' <<<"$out" | awk '{s+=$1} END{print s+0}')
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed (ASan/UBSan abort) before its summary
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # ran nothing
+    [ "$f" -ne 0 ] && { echo "$out" | tail -40; problems+=("$name"); }
+    echo "  $name: $p passed, $f failed"
+    add "$p" "$f" "$s"
+  done
+fi
+
+echo "== host tools tests (python unittest)"
+out=$($PY -m unittest discover -s tests/tools -t . 2>&1); rc=$?
+ran=$(sed -n 's/^Ran \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1); ran=${ran:-0}
+bad=$(sed -n 's/^FAILED (\(.*\))/\1/p' <<<"$out" | tr ',' '\n' | sed -n 's/.*\(failures\|errors\)=\([0-9]*\).*/\2/p' | awk '{s+=$1} END{print s+0}')
+sk=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$out" | tail -1); sk=${sk:-0}
+if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+[ "$bad" -ne 0 ] && { echo "$out" | tail -40; problems+=("tools tests"); }
+echo "  tools: $((ran - bad - sk)) passed, $bad failed, $sk skipped"
+add $((ran - bad - sk)) "$bad" "$sk"
+
+if [ $host_only -eq 0 ]; then
+  for arch in "${arches[@]}"; do
+    echo "== QEMU $arch"
+    if ! make --no-print-directory -s ARCH=$arch kernel > build/logs/kernel-$arch.log 2>&1; then
+      cat build/logs/kernel-$arch.log; echo "kernel $arch: build failed"; add 0 1; problems+=("$arch build"); continue
+    fi
+    $PY tools/runner.py --arch $arch --keep-logs build/logs | tee build/logs/runner-$arch.txt
+    last=$(tail -1 build/logs/runner-$arch.txt)
+    p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$last")
+    f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$last")
+    s=$(sed -n 's/^skipped: \([0-9]*\)/\1/p' build/logs/runner-$arch.txt | tail -1)
+    if [ -z "$p" ]; then p=0; f=1; problems+=("$arch runner gave no result line"); fi
+    [ "$f" -ne 0 ] && problems+=("QEMU $arch")
+    add "$p" "$f" "${s:-0}"
+  done
+fi
+
+echo
+[ ${#problems[@]} -gt 0 ] && echo "failures in: ${problems[*]}"
+echo "skipped: $skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
