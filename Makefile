@@ -22,6 +22,7 @@ CROSS_PKG := gcc-aarch64-linux-gnu
 PICOLIBC_PKG := picolibc-aarch64-linux-gnu
 ARCH_CFLAGS := -march=armv8-a -mgeneral-regs-only -mstrict-align -DBOARD_DTB_PROBE=0x40000000ULL
 ARCH_ASFLAGS := -march=armv8.4-a
+ARCH_LDFLAGS := -march=armv8-a
 LINKER_SCRIPT := linker/arm64-virt.ld
 QEMU := qemu-system-aarch64
 QEMU_PKG := qemu-system-arm
@@ -30,8 +31,10 @@ else
 CROSS ?= riscv64-unknown-elf-
 CROSS_PKG := gcc-riscv64-unknown-elf
 PICOLIBC_PKG := picolibc-riscv64-unknown-elf
-ARCH_CFLAGS := -march=rv64imac -mabi=lp64 -Wa,-march=rv64imac_zicsr_zifencei -mcmodel=medany -msmall-data-limit=0
+ARCH_CFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -msmall-data-limit=0
 ARCH_ASFLAGS := $(ARCH_CFLAGS)
+# picolibc's multilib is picked by the plain ISA string
+ARCH_LDFLAGS := -march=rv64imac -mabi=lp64 -mcmodel=medany
 LINKER_SCRIPT := linker/riscv64-virt.ld
 QEMU := qemu-system-riscv64
 QEMU_PKG := qemu-system-misc
@@ -67,7 +70,7 @@ $(BUILD)/%.o: %.S | check-toolchain
 	$(CC) $(CPPFLAGS) $(ASFLAGS) -MMD -MP -c $< -o $@
 
 $(KERNEL): $(OBJS) $(LINKER_SCRIPT) linker/common.ld
-	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) -o $@
+	$(CC) $(filter-out -march=%,$(CFLAGS)) $(ARCH_LDFLAGS) $(LDFLAGS) $(OBJS) -o $@
 	@echo "built $@"
 
 -include $(OBJS:.o=.d)

@@ -6,6 +6,7 @@
 #include "boot/console.h"
 #include "boot/fdt.h"
 #include "mmu/page_alloc.h"
+#include "mmu/pgtable.h"
 #include "tests/kernel/ktest.h"
 #include <stdarg.h>
 #include <asm/counters.h>
@@ -95,6 +96,7 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     arch_describe();
     counters_probe();
     setup_memory();
+    mmu_init();
 
     int failed = ktest_run(bootarg_value("test"));
     kernel_exit(failed != 0 ? 1 : 0);

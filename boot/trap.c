@@ -3,6 +3,7 @@
 #include "boot/arch.h"
 #include "boot/trap.h"
 #include "tests/kernel/ktest.h"
+#include "mmu/events.h"
 
 struct fixup_entry { uint64_t insn, target; };
 extern const struct fixup_entry __fixup_start[], __fixup_end[];
@@ -50,6 +51,12 @@ static uint64_t fixup_for(uint64_t pc)
 
 void trap_fault(const struct fault_info *fi, void *frame)
 {
+    static const enum mm_event ev[FAULT_KIND_COUNT] = {
+        [FAULT_TRANSLATION] = EV_FAULT_TRANSLATION, [FAULT_PERMISSION] = EV_FAULT_PERMISSION,
+        [FAULT_ACCESS_FLAG] = EV_FAULT_ACCESS_FLAG, [FAULT_PAGE] = EV_FAULT_PAGE,
+    };
+    if (ev[fi->kind])
+        ev_inc(ev[fi->kind]);
     faults.count++;
     faults.last = *fi;
     if (trap_depth > 0)
@@ -57,8 +64,10 @@ void trap_fault(const struct fault_info *fi, void *frame)
     trap_depth++;
     enum fault_result r = fault_handler ? fault_handler(fi) : FAULT_UNHANDLED;
     trap_depth--;
-    if (r == FAULT_HANDLED)
+    if (r == FAULT_HANDLED) {
+        ev_inc(EV_FAULT_RESOLVED);
         return;
+    }
     faults.unresolved++;
     uint64_t target = fixup_for(fi->pc);
     if (!target && fi->access == ACCESS_EXEC && probe_exec_target &&

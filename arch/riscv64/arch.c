@@ -19,6 +19,9 @@ void arch_init(const struct dt_info *dt)
     test_finisher = dt->test_finisher_base;
     const char *e = bootarg_value("exit");
     use_sbi_exit = !test_finisher || (e && strcmp(e, "sbi") == 0);
+    /* The mm's address spaces hold user (U) pages that the kernel itself
+     * touches: permit S-mode loads and stores to them (sstatus.SUM). */
+    csr_set(sstatus, 1ULL << 18);
     arch_counters_enable();
 }
 

@@ -1,0 +1,705 @@
+/*
+ * mmu/page_alloc.c - physical page allocator: binary buddy system with one
+ * set of free lists per NUMA node, struct page array per memory range.
+ *
+ * Layout decisions:
+ *  - Each range keeps its own struct page array ("memmap"), carved from the
+ *    highest hole of the range that avoids reserved regions.  pfn -> page is
+ *    map[pfn - start_pfn].
+ *  - Buddies are computed on the physical pfn (buddy = pfn ^ (1 << order)),
+ *    so every block is naturally aligned in physical address whatever the
+ *    range alignment.  A buddy outside the range is never merged, which
+ *    keeps blocks inside one range and therefore inside one node.
+ *  - Free lists are doubly linked through page->next/prev with head and
+ *    tail pointers.  palloc_init() appends blocks in ascending address
+ *    order, splits hand out the lower half and keep the upper half at the
+ *    list head, frees push at the head (LIFO).  Fully deterministic.
+ *
+ * Concurrency: none yet (uniprocessor).  All mutable allocator state lives
+ * in struct pa_node (free lists + counters) and in the struct pages of that
+ * node's ranges; for SMP add a spinlock to struct pa_node and take it
+ * around every free-list/stat update (alloc: per node tried; free/reserve:
+ * the node of the range).  Range/reserve tables are immutable after
+ * palloc_init().
+ */
+#include "mmu/page_alloc.h"
+
+#if defined(__has_include)
+#if __has_include(<string.h>)
+#include <string.h>
+#define PA_HAVE_STRING_H 1
+#endif
+#endif
+#ifndef PA_HAVE_STRING_H
+void *memset(void *s, int c, size_t n);    /* provided by the kernel */
+#endif
+
+struct pa_freelist {
+    struct page *head, *tail;
+};
+
+struct pa_node {
+    /* lock would go here */
+    struct pa_freelist free[MAX_ORDER + 1];
+    uint64_t free_blocks[MAX_ORDER + 1];
+    uint64_t total_pages, free_pages, reserved_pages;
+};
+
+struct pa_range {
+    uint64_t start_pfn, end_pfn;     /* [start, end) in pfns */
+    int node;
+    bool managed;                    /* set by palloc_init() */
+    struct page *map;                /* end_pfn - start_pfn entries */
+};
+
+struct pa_resv {
+    uint64_t start_pfn, end_pfn;
+};
+
+static struct pa_range ranges[PA_MAX_RANGES];
+static unsigned nr_ranges;
+static struct pa_resv resv[PA_MAX_RESERVED];
+static unsigned nr_resv;
+static struct pa_node nodes[PA_MAX_NODES];
+static bool initialised;
+
+void (*palloc_panic_hook)(const char *msg);
+
+static void pa_panic(const char *msg)
+{
+    if (palloc_panic_hook)
+        palloc_panic_hook(msg);
+    else
+        __builtin_trap();
+}
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                            */
+
+static inline uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static inline uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+static inline struct page *range_page(const struct pa_range *r, uint64_t pfn)
+{
+    return &r->map[pfn - r->start_pfn];
+}
+
+static inline uint64_t range_pfn(const struct pa_range *r, const struct page *p)
+{
+    return r->start_pfn + (uint64_t)(p - r->map);
+}
+
+static struct pa_range *range_of_pfn(uint64_t pfn)
+{
+    for (unsigned i = 0; i < nr_ranges; i++) {
+        struct pa_range *r = &ranges[i];
+        if (r->managed && pfn >= r->start_pfn && pfn < r->end_pfn)
+            return r;
+    }
+    return NULL;
+}
+
+static struct pa_range *range_of_page(const struct page *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    for (unsigned i = 0; i < nr_ranges; i++) {
+        struct pa_range *r = &ranges[i];
+        if (!r->managed)
+            continue;
+        uintptr_t lo = (uintptr_t)r->map;
+        uintptr_t hi = lo + (uintptr_t)(r->end_pfn - r->start_pfn) * sizeof(struct page);
+        if (a >= lo && a < hi && (a - lo) % sizeof(struct page) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+static void fl_remove(struct pa_node *n, unsigned order, struct page *p)
+{
+    struct pa_freelist *fl = &n->free[order];
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        fl->head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        fl->tail = p->prev;
+    p->next = p->prev = NULL;
+    n->free_blocks[order]--;
+    n->free_pages -= 1ull << order;
+}
+
+/* Make p the head of a free block of 2^order pages and put it on a list. */
+static void fl_add(struct pa_node *n, unsigned order, struct page *p, bool at_tail)
+{
+    struct pa_freelist *fl = &n->free[order];
+    p->flags = PG_FREE;
+    p->order = (uint8_t)order;
+    p->refcount = 0;
+    p->mapcount = 0;
+    p->private_data = 0;
+    if (at_tail) {
+        p->next = NULL;
+        p->prev = fl->tail;
+        if (fl->tail)
+            fl->tail->next = p;
+        else
+            fl->head = p;
+        fl->tail = p;
+    } else {
+        p->prev = NULL;
+        p->next = fl->head;
+        if (fl->head)
+            fl->head->prev = p;
+        else
+            fl->tail = p;
+        fl->head = p;
+    }
+    n->free_blocks[order]++;
+    n->free_pages += 1ull << order;
+}
+
+/* Reset a page to "inside a free block, not a head". */
+static inline void page_clear(struct page *p)
+{
+    p->flags = 0;
+    p->order = 0;
+    p->refcount = 0;
+    p->mapcount = 0;
+    p->next = p->prev = NULL;
+    p->private_data = 0;
+}
+
+/*
+ * Find the free block of range r that contains pfn.  Returns its head page
+ * or NULL if pfn is not free.  A free head h <= pfn whose block does not
+ * reach pfn proves pfn is not free (blocks are disjoint and aligned).
+ */
+static struct page *free_block_containing(const struct pa_range *r, uint64_t pfn)
+{
+    for (unsigned o = 0; o <= MAX_ORDER; o++) {
+        uint64_t h = pfn & ~((1ull << o) - 1);
+        if (h < r->start_pfn)
+            return NULL;
+        struct page *p = range_page(r, h);
+        if (p->flags & PG_FREE)
+            return (pfn - h < (1ull << p->order)) ? p : NULL;
+        if (p->flags & (PG_HEAD | PG_RESERVED))
+            return NULL;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* page <-> phys                                                      */
+
+struct page *phys_to_page(phys_addr_t pa)
+{
+    uint64_t pfn = pa >> PAGE_SHIFT;
+    struct pa_range *r = range_of_pfn(pfn);
+    return r ? range_page(r, pfn) : NULL;
+}
+
+phys_addr_t page_to_phys(const struct page *p)
+{
+    struct pa_range *r = range_of_page(p);
+    return r ? (phys_addr_t)range_pfn(r, p) << PAGE_SHIFT : 0;
+}
+
+struct page *page_head(struct page *p)
+{
+    struct pa_range *r = range_of_page(p);
+    if (!r)
+        return NULL;
+    if (!(p->flags & PG_TAIL))
+        return p;
+    uint64_t pfn = range_pfn(r, p);
+    for (unsigned o = 1; o <= MAX_ORDER; o++) {
+        uint64_t h = pfn & ~((1ull << o) - 1);
+        if (h < r->start_pfn)
+            break;
+        struct page *hp = range_page(r, h);
+        if (hp->flags & PG_HEAD)
+            return hp;
+    }
+    return p;   /* corrupt metadata; caller gets the page itself */
+}
+
+/* ------------------------------------------------------------------ */
+/* setup                                                              */
+
+void palloc_reset(void)
+{
+    memset(ranges, 0, sizeof(ranges));
+    memset(resv, 0, sizeof(resv));
+    memset(nodes, 0, sizeof(nodes));
+    nr_ranges = 0;
+    nr_resv = 0;
+    initialised = false;
+}
+
+int palloc_add_range(phys_addr_t base, uint64_t size, int node)
+{
+    if (initialised)
+        return PA_EBUSY;
+    if (node == -1)
+        node = 0;
+    if (node < 0 || node >= PA_MAX_NODES || size == 0)
+        return PA_EINVAL;
+    if (base + size < base)          /* wraps */
+        return PA_EINVAL;
+    if (base > UINT64_MAX - (PAGE_SIZE - 1))
+        return PA_EINVAL;
+    uint64_t s = (base + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    uint64_t e = (base + size) >> PAGE_SHIFT;
+    if (e <= s)
+        return PA_EINVAL;            /* no whole page */
+    for (unsigned i = 0; i < nr_ranges; i++)
+        if (s < ranges[i].end_pfn && ranges[i].start_pfn < e)
+            return PA_EEXIST;
+    if (nr_ranges >= PA_MAX_RANGES)
+        return PA_ENOSPC;
+    ranges[nr_ranges++] = (struct pa_range){ .start_pfn = s, .end_pfn = e, .node = node };
+    return 0;
+}
+
+/* Post-init reservation of one range: pages are free or already reserved. */
+static void reserve_live(struct pa_range *r, uint64_t s, uint64_t e)
+{
+    struct pa_node *n = &nodes[r->node];
+    for (uint64_t pfn = s; pfn < e; pfn++) {
+        struct page *hp = free_block_containing(r, pfn);
+        if (!hp)
+            continue;                /* already reserved (checked by caller) */
+        uint64_t h = range_pfn(r, hp);
+        unsigned o = hp->order;
+        fl_remove(n, o, hp);
+        page_clear(hp);
+        /* split down to the single page pfn, freeing the other halves */
+        while (o > 0) {
+            o--;
+            uint64_t half = 1ull << o;
+            if (pfn < h + half) {
+                fl_add(n, o, range_page(r, h + half), false);
+            } else {
+                fl_add(n, o, range_page(r, h), false);
+                h += half;
+            }
+        }
+        struct page *p = range_page(r, pfn);
+        page_clear(p);
+        p->flags = PG_RESERVED;
+        p->refcount = 1;
+        n->reserved_pages++;
+    }
+}
+
+int palloc_reserve(phys_addr_t base, uint64_t size)
+{
+    if (size == 0)
+        return 0;
+    uint64_t end = base + size;
+    if (end < base)
+        end = UINT64_MAX;            /* clamp: reserve up to the top */
+    uint64_t s = base >> PAGE_SHIFT;
+    uint64_t e = (end >> PAGE_SHIFT) + ((end & (PAGE_SIZE - 1)) ? 1 : 0);
+
+    if (initialised) {
+        /* First pass: refuse if any page in the region is allocated. */
+        for (unsigned i = 0; i < nr_ranges; i++) {
+            struct pa_range *r = &ranges[i];
+            if (!r->managed)
+                continue;
+            uint64_t a = max_u64(s, r->start_pfn), b = min_u64(e, r->end_pfn);
+            for (uint64_t pfn = a; pfn < b; pfn++) {
+                if (range_page(r, pfn)->flags & PG_RESERVED)
+                    continue;
+                if (!free_block_containing(r, pfn))
+                    return PA_EBUSY;
+            }
+        }
+        for (unsigned i = 0; i < nr_ranges; i++) {
+            struct pa_range *r = &ranges[i];
+            if (!r->managed)
+                continue;
+            uint64_t a = max_u64(s, r->start_pfn), b = min_u64(e, r->end_pfn);
+            if (a < b)
+                reserve_live(r, a, b);
+        }
+        return 0;
+    }
+
+    /* Before init: remember it, merging with overlapping/adjacent regions. */
+    unsigned i = 0;
+    while (i < nr_resv) {
+        if (s <= resv[i].end_pfn && resv[i].start_pfn <= e) {
+            s = min_u64(s, resv[i].start_pfn);
+            e = max_u64(e, resv[i].end_pfn);
+            resv[i] = resv[--nr_resv];
+            i = 0;                   /* merged region may touch earlier ones */
+            continue;
+        }
+        i++;
+    }
+    if (nr_resv >= PA_MAX_RESERVED)
+        return PA_ENOSPC;            /* only reachable when nothing was merged: no change */
+    resv[nr_resv++] = (struct pa_resv){ s, e };
+    return 0;
+}
+
+static uint64_t memmap_pages(uint64_t npages)
+{
+    uint64_t bytes = npages * sizeof(struct page);
+    return (bytes + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+/* Highest window of `need` pages in [s, e) overlapping no reserved region;
+ * returns its start pfn or UINT64_MAX. */
+static uint64_t place_memmap(uint64_t s, uint64_t e, uint64_t need)
+{
+    uint64_t top = e;
+    for (;;) {
+        if (top < s || top - s < need)
+            return UINT64_MAX;
+        uint64_t lo = top - need;
+        uint64_t new_top = top;
+        for (unsigned i = 0; i < nr_resv; i++)
+            if (resv[i].start_pfn < top && resv[i].end_pfn > lo && resv[i].start_pfn < new_top)
+                new_top = resv[i].start_pfn;
+        if (new_top == top)
+            return lo;
+        top = new_top;
+    }
+}
+
+/* Count pages of [s, e) not covered by reserved regions (regions are
+ * disjoint after merging). */
+static uint64_t unreserved_pages(uint64_t s, uint64_t e)
+{
+    uint64_t n = e - s;
+    for (unsigned i = 0; i < nr_resv; i++) {
+        uint64_t a = max_u64(s, resv[i].start_pfn), b = min_u64(e, resv[i].end_pfn);
+        if (a < b)
+            n -= b - a;
+    }
+    return n;
+}
+
+/* Add the free run [s, e) of range r as maximal naturally aligned blocks. */
+static void add_free_run(struct pa_range *r, uint64_t s, uint64_t e)
+{
+    struct pa_node *n = &nodes[r->node];
+    while (s < e) {
+        unsigned o = MAX_ORDER;
+        while (o > 0 && ((s & ((1ull << o) - 1)) || e - s < (1ull << o)))
+            o--;
+        fl_add(n, o, range_page(r, s), true);
+        s += 1ull << o;
+    }
+}
+
+int palloc_init(void)
+{
+    if (initialised)
+        return PA_EBUSY;
+
+    /* Process ranges in ascending address order so the initial free lists
+     * are sorted by address even if the device tree lists them otherwise. */
+    bool done[PA_MAX_RANGES] = { false };
+    bool any = false;
+    for (unsigned k = 0; k < nr_ranges; k++) {
+        unsigned best = nr_ranges;
+        for (unsigned i = 0; i < nr_ranges; i++)
+            if (!done[i] && (best == nr_ranges || ranges[i].start_pfn < ranges[best].start_pfn))
+                best = i;
+        done[best] = true;
+        struct pa_range *r = &ranges[best];
+
+        uint64_t npages = r->end_pfn - r->start_pfn;
+        uint64_t need = memmap_pages(npages);
+        if (need >= npages)
+            continue;
+        uint64_t map_pfn = place_memmap(r->start_pfn, r->end_pfn, need);
+        if (map_pfn == UINT64_MAX)
+            continue;
+        if (unreserved_pages(r->start_pfn, r->end_pfn) <= need)
+            continue;                /* nothing left to hand out */
+
+        r->map = (struct page *)(uintptr_t)(map_pfn << PAGE_SHIFT);
+        r->managed = true;
+        any = true;
+        memset(r->map, 0, need << PAGE_SHIFT);
+
+        struct pa_node *n = &nodes[r->node];
+        n->total_pages += npages;
+        for (uint64_t i = 0; i < npages; i++)
+            r->map[i].node = (uint8_t)r->node;
+
+        /* mark reserved: memmap itself + reserved regions */
+        for (uint64_t pfn = map_pfn; pfn < map_pfn + need; pfn++) {
+            struct page *p = range_page(r, pfn);
+            p->flags = PG_RESERVED;
+            p->refcount = 1;
+            n->reserved_pages++;
+        }
+        for (unsigned i = 0; i < nr_resv; i++) {
+            uint64_t a = max_u64(r->start_pfn, resv[i].start_pfn);
+            uint64_t b = min_u64(r->end_pfn, resv[i].end_pfn);
+            for (uint64_t pfn = a; pfn < b; pfn++) {
+                struct page *p = range_page(r, pfn);
+                if (!(p->flags & PG_RESERVED)) {
+                    p->flags = PG_RESERVED;
+                    p->refcount = 1;
+                    n->reserved_pages++;
+                }
+            }
+        }
+
+        /* free runs between reserved pages */
+        uint64_t pfn = r->start_pfn;
+        while (pfn < r->end_pfn) {
+            if (range_page(r, pfn)->flags & PG_RESERVED) {
+                pfn++;
+                continue;
+            }
+            uint64_t run = pfn;
+            while (pfn < r->end_pfn && !(range_page(r, pfn)->flags & PG_RESERVED))
+                pfn++;
+            add_free_run(r, run, pfn);
+        }
+    }
+    if (!any)
+        return PA_ENOMEM;
+    initialised = true;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* alloc / free                                                       */
+
+static phys_addr_t alloc_from_node(int nid, unsigned order, unsigned flags)
+{
+    struct pa_node *n = &nodes[nid];
+    unsigned o = order;
+    while (o <= MAX_ORDER && !n->free[o].head)
+        o++;
+    if (o > MAX_ORDER)
+        return 0;
+
+    struct page *p = n->free[o].head;
+    fl_remove(n, o, p);
+    struct pa_range *r = range_of_page(p);
+    uint64_t pfn = range_pfn(r, p);
+    phys_addr_t pa = (phys_addr_t)pfn << PAGE_SHIFT;
+
+    /* keep the lower half, give the upper halves back */
+    while (o > order) {
+        o--;
+        fl_add(n, o, range_page(r, pfn + (1ull << o)), false);
+    }
+
+    page_clear(p);
+    p->flags = PG_HEAD;
+    p->order = (uint8_t)order;
+    p->refcount = 1;
+    for (uint64_t i = 1; i < (1ull << order); i++) {
+        page_clear(&p[i]);
+        p[i].flags = PG_TAIL;
+    }
+    if (flags & PA_ZERO)
+        memset((void *)(uintptr_t)pa, 0, PAGE_SIZE << order);
+    return pa;
+}
+
+phys_addr_t palloc_alloc(unsigned order, int node, unsigned flags)
+{
+    if (!initialised || order > MAX_ORDER || node < -1 || node >= PA_MAX_NODES)
+        return 0;
+    phys_addr_t pa;
+    if (node >= 0) {
+        pa = alloc_from_node(node, order, flags);
+        if (pa || (flags & PA_NODE_STRICT))
+            return pa;
+    }
+    for (int i = 0; i < PA_MAX_NODES; i++) {
+        if (i == node)
+            continue;
+        pa = alloc_from_node(i, order, flags);
+        if (pa)
+            return pa;
+    }
+    return 0;
+}
+
+void palloc_free(phys_addr_t pa, unsigned order)
+{
+    if (!initialised) {
+        pa_panic("palloc_free: allocator not initialised");
+        return;
+    }
+    if (order > MAX_ORDER) {
+        pa_panic("palloc_free: order too large");
+        return;
+    }
+    if (pa & (PAGE_SIZE - 1)) {
+        pa_panic("palloc_free: misaligned address (not page aligned)");
+        return;
+    }
+    uint64_t pfn = pa >> PAGE_SHIFT;
+    struct pa_range *r = range_of_pfn(pfn);
+    if (!r) {
+        pa_panic("palloc_free: address outside managed memory");
+        return;
+    }
+    if (pfn & ((1ull << order) - 1)) {
+        pa_panic("palloc_free: misaligned address for order");
+        return;
+    }
+    struct page *p = range_page(r, pfn);
+    if (p->flags & PG_RESERVED) {
+        pa_panic("palloc_free: reserved page");
+        return;
+    }
+    if (p->flags & PG_FREE) {
+        pa_panic("palloc_free: double free (page is free)");
+        return;
+    }
+    if (p->flags & PG_TAIL) {
+        pa_panic("palloc_free: not a block head (tail page)");
+        return;
+    }
+    if (!(p->flags & PG_HEAD)) {
+        pa_panic("palloc_free: page not allocated (double free)");
+        return;
+    }
+    if (p->order != order) {
+        pa_panic("palloc_free: wrong order");
+        return;
+    }
+
+    for (uint64_t i = 1; i < (1ull << order); i++)
+        page_clear(&p[i]);
+    page_clear(p);
+
+    struct pa_node *n = &nodes[r->node];
+    while (order < MAX_ORDER) {
+        uint64_t buddy = pfn ^ (1ull << order);
+        if (buddy < r->start_pfn || buddy >= r->end_pfn)
+            break;
+        struct page *b = range_page(r, buddy);
+        if (!(b->flags & PG_FREE) || b->order != order)
+            break;
+        fl_remove(n, order, b);
+        page_clear(b);
+        pfn &= ~(1ull << order);
+        order++;
+    }
+    fl_add(n, order, range_page(r, pfn), false);
+}
+
+/* ------------------------------------------------------------------ */
+/* stats / checks                                                     */
+
+void palloc_node_stats(int node, struct palloc_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (node < 0 || node >= PA_MAX_NODES)
+        return;
+    const struct pa_node *n = &nodes[node];
+    out->total_pages = n->total_pages;
+    out->free_pages = n->free_pages;
+    out->reserved_pages = n->reserved_pages;
+    for (unsigned o = 0; o <= MAX_ORDER; o++)
+        out->free_blocks[o] = n->free_blocks[o];
+}
+
+int palloc_nr_nodes(void)
+{
+    int nr = 0;
+    for (unsigned i = 0; i < nr_ranges; i++)
+        if ((!initialised || ranges[i].managed) && ranges[i].node + 1 > nr)
+            nr = ranges[i].node + 1;
+    return nr;
+}
+
+int palloc_check(void)
+{
+    if (!initialised)
+        return 0;
+    for (int nid = 0; nid < PA_MAX_NODES; nid++) {
+        const struct pa_node *n = &nodes[nid];
+        uint64_t free_pages = 0;
+        for (unsigned o = 0; o <= MAX_ORDER; o++) {
+            uint64_t cnt = 0;
+            const struct page *prev = NULL;
+            for (const struct page *p = n->free[o].head; p; p = p->next) {
+                if (p->prev != prev)
+                    return -1;                      /* broken back link */
+                if (!(p->flags & PG_FREE) || p->order != o || p->node != nid)
+                    return -2;                      /* wrong state on list */
+                const struct pa_range *r = range_of_page(p);
+                if (!r || r->node != nid)
+                    return -3;
+                uint64_t pfn = range_pfn(r, p);
+                if ((pfn & ((1ull << o) - 1)) || pfn + (1ull << o) > r->end_pfn)
+                    return -4;                      /* misaligned / out of range */
+                if (++cnt > n->free_blocks[o])
+                    return -5;                      /* list longer than count (or loop) */
+                prev = p;
+            }
+            if (n->free[o].tail != prev || cnt != n->free_blocks[o])
+                return -6;
+            free_pages += cnt << o;
+        }
+        if (free_pages != n->free_pages)
+            return -7;
+    }
+    /* walk every page: classify, check interior pages and count */
+    uint64_t tot[PA_MAX_NODES] = { 0 }, fr[PA_MAX_NODES] = { 0 }, rs[PA_MAX_NODES] = { 0 };
+    for (unsigned i = 0; i < nr_ranges; i++) {
+        const struct pa_range *r = &ranges[i];
+        if (!r->managed)
+            continue;
+        tot[r->node] += r->end_pfn - r->start_pfn;
+        uint64_t pfn = r->start_pfn;
+        while (pfn < r->end_pfn) {
+            const struct page *p = range_page(r, pfn);
+            if (p->node != r->node)
+                return -8;
+            uint32_t f = p->flags & PG_ALLOC_MASK;
+            if (f == PG_RESERVED) {
+                rs[r->node]++;
+                pfn++;
+            } else if (f == PG_FREE || f == PG_HEAD) {
+                uint64_t len = 1ull << p->order;
+                if (p->order > MAX_ORDER || (pfn & (len - 1)) || pfn + len > r->end_pfn)
+                    return -9;
+                for (uint64_t j = 1; j < len; j++) {
+                    uint32_t g = p[j].flags & PG_ALLOC_MASK;
+                    if (g != (f == PG_FREE ? 0u : (uint32_t)PG_TAIL))
+                        return -10;                 /* interior page in wrong state */
+                }
+                if (f == PG_FREE) {
+                    fr[r->node] += len;
+                    /* a free block whose buddy is free with the same order
+                     * should have been merged */
+                    uint64_t buddy = pfn ^ len;
+                    if (p->order < MAX_ORDER && buddy >= r->start_pfn && buddy < r->end_pfn) {
+                        const struct page *b = range_page(r, buddy);
+                        if ((b->flags & PG_FREE) && b->order == p->order)
+                            return -11;
+                    }
+                }
+                pfn += len;
+            } else {
+                return -12;                         /* stray interior/tail page */
+            }
+        }
+    }
+    for (int nid = 0; nid < PA_MAX_NODES; nid++)
+        if (tot[nid] != nodes[nid].total_pages || fr[nid] != nodes[nid].free_pages ||
+            rs[nid] != nodes[nid].reserved_pages)
+            return -13;
+    return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * Page tables: walk, map, unmap for any VA range, on both architectures.
+ *
+ * Levels are numbered as on arm64 for both arches: level 3 holds 4 KiB page
+ * entries, level 2 maps 2 MiB per entry, level 1 1 GiB, level 0 512 GiB.
+ * A 4-level table (arm64 48-bit VA, riscv Sv48) starts at level 0, a 3-level
+ * one (arm64 39-bit, riscv Sv39) at level 1.
+ *
+ *   63      48 47    39 38    30 29    21 20    12 11       0
+ *  +----------+--------+--------+--------+--------+----------+
+ *  | sign/0   | lvl 0  | lvl 1  | lvl 2  | lvl 3  |  offset  |
+ *  +----------+--------+--------+--------+--------+----------+
+ *
+ * Address spaces managed by the mm live in [MM_VA_BASE, MM_VA_END); the
+ * kernel's identity map (RAM and MMIO, global entries) is shared into every
+ * address space's root and is never changed or freed through this API.
+ */
+#ifndef MMU_PGTABLE_H
+#define MMU_PGTABLE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <asm/mmu.h>
+#include "mmu/tlb.h"
+
+#define LEAF_LEVEL  3
+#define MM_VA_BASE  0x2000000000ULL     /* 128 GiB: fits Sv39's positive half */
+#define MM_VA_END   0x3000000000ULL     /* 64 GiB window */
+
+static inline int pt_root_level(void) { return 4 - mmu_caps.levels; }
+static inline unsigned pt_shift(int level) { return 12 + 9 * (unsigned)(3 - level); }
+static inline uint64_t pt_level_size(int level) { return 1ULL << pt_shift(level); }
+static inline unsigned pt_index(uint64_t va, int level) { return (va >> pt_shift(level)) & 511; }
+static inline pte_t *pt_table(uint64_t pa) { return (pte_t *)(uintptr_t)pa; }   /* identity map */
+
+struct pgtable {
+    uint64_t root;          /* physical address of the root table */
+    uint16_t asid;
+};
+extern struct pgtable kernel_pgtable;
+
+/* Build the kernel's identity map from the device tree and turn it on. */
+void mmu_init(void);
+
+/* A new address space: root table with the kernel's entries, given ASID.
+ * Returns 0 or -1 (out of memory). */
+int pgtable_create(struct pgtable *pt, uint16_t asid);
+/* Unmap the whole managed window, free every table, flush the ASID. */
+void pgtable_destroy(struct pgtable *pt);
+/* Make pt the current translation (TTBR0 / satp). */
+void pgtable_activate(const struct pgtable *pt);
+
+/* Walk to the entry mapping va. Stops at the first entry that is not a
+ * table, or at `stop_level`. With alloc, missing tables down to stop_level
+ * are allocated (PT_ALLOC events). *level receives the entry's level.
+ * Returns NULL if a table is missing (alloc false) or allocation failed. */
+pte_t *pt_walk(struct pgtable *pt, uint64_t va, int stop_level, bool alloc, int *level);
+/* The leaf or block entry for va, or NULL. */
+pte_t *pt_lookup(struct pgtable *pt, uint64_t va, int *level);
+
+enum {
+    PT_MAP_BLOCKS = 1,      /* use 1 GiB / 2 MiB blocks where aligned */
+    PT_MAP_YOUNG = 2,       /* set the access flag */
+    PT_MAP_DIRTY = 4,
+    PT_MAP_NOFLUSH = 8,     /* table not live yet (before the MMU is on) */
+    PT_MAP_CONT = 16,       /* 16-entry contiguous blocks (arm64 CONT, riscv
+                               Svnapot) where va and pa are 64 KiB aligned */
+};
+#define CONT_SIZE ((uint64_t)CONT_PTES * 4096)
+
+/* Check the 16 entries of the contiguous block holding va against the
+ * architecture's rules: all valid or all invalid; if valid, every entry has
+ * the CONT/N bit, the block is 64 KiB aligned in VA and PA, PFNs are
+ * consecutive, and all attributes agree (access and dirty state may differ:
+ * hardware updates them per entry). NULL if fine, else what is wrong. */
+const char *cont_block_check(const pte_t *first, uint64_t va);
+/* Map [va, va+size) to [pa, pa+size). Every entry must be empty (an
+ * invalid->valid change: no invalidate on arm64, a local flush on riscv).
+ * Returns 0, -1 out of memory, -2 if something is already mapped there. */
+int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, pgprot_t prot, unsigned flags);
+/* Unmap [va, va+size) (page-aligned), freeing tables that become empty.
+ * Blocks partly covered are split first. What needs invalidating is added
+ * to g; the caller runs tlb_gather_finish(). */
+void pt_unmap(struct pgtable *pt, uint64_t va, uint64_t size, struct tlb_gather *g);
+/* Replace a block entry by a table of next-level entries mapping the same
+ * memory (break-before-make: clear, invalidate, write the table). */
+int pt_split_block(struct pgtable *pt, pte_t *entry, int level, uint64_t va);
+
+/* Allocate one zeroed page-table page (counted). 0 on failure. */
+uint64_t pt_alloc_table(void);
+#endif
