@@ -49,7 +49,7 @@ ASFLAGS := -g $(ARCH_ASFLAGS) --specs=picolibc.specs
 LDFLAGS := -nostartfiles -DPICOLIBC_INTEGER_PRINTF_SCANF \
            -T $(LINKER_SCRIPT) -Wl,--no-warn-rwx-segments -static
 
-SRCS_C := $(wildcard boot/*.c arch/$(ARCH)/*.c mmu/*.c tests/kernel/*.c)
+SRCS_C := $(wildcard boot/*.c arch/$(ARCH)/*.c mmu/*.c tests/kernel/*.c tests/bench/*.c)
 SRCS_S := $(wildcard boot/$(ARCH)/*.S arch/$(ARCH)/*.S)
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRCS_S))
 

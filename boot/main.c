@@ -7,7 +7,10 @@
 #include "boot/fdt.h"
 #include "mmu/page_alloc.h"
 #include "mmu/pgtable.h"
+#include "mmu/mm.h"
 #include "tests/kernel/ktest.h"
+#include "tests/bench/bench.h"
+#include "boot/shell.h"
 #include <stdarg.h>
 #include <asm/counters.h>
 
@@ -97,7 +100,16 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     counters_probe();
     setup_memory();
     mmu_init();
+    mm_init();
 
+    if (bootarg_present("shell")) {
+        shell_run();
+        kernel_exit(0);
+    }
+    if (bootarg_present("bench")) {
+        int r = bench_run(bootarg_value("bench"));
+        kernel_exit(r < 0 ? 1 : 0);
+    }
     int failed = ktest_run(bootarg_value("test"));
     kernel_exit(failed != 0 ? 1 : 0);
 }

@@ -32,11 +32,6 @@ int tlbi_policy_parse(const char *name)
 static void flush_by_stride(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride,
                             bool last_level)
 {
-    uint64_t n = (end - start + stride - 1) / stride;
-    if (tlb_params.asid_threshold && n > tlb_params.asid_threshold) {
-        tlbi_asid(asid);
-        return;
-    }
     for (uint64_t va = start; va < end; va += stride)
         tlbi_page(asid, va, last_level);
 }
@@ -51,12 +46,16 @@ void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t strid
     uint64_t pages = (end - start + PAGE_SIZE - 1) / PAGE_SIZE;
     enum tlbi_policy p = tlb_params.policy;
     if (p == TLBI_AUTO)
-        p = mmu_caps.tlbi_range || mmu_caps.svinval ? TLBI_RANGE : TLBI_PER_PAGE;
+        p = mmu_caps.tlbi_range ? TLBI_RANGE : TLBI_ASID;
 
     tlb_pre_invalidate();
     switch (p) {
     case TLBI_ASID:
-        tlbi_asid(asid);
+        /* Linux's rule: per page up to the threshold, then the whole ASID. */
+        if (tlb_params.asid_threshold && (end - start) / stride <= tlb_params.asid_threshold)
+            flush_by_stride(asid, start, end, stride, last_level);
+        else
+            tlbi_asid(asid);
         break;
     case TLBI_RANGE:
         if (tlbi_range_flush(asid, start, pages, last_level))

@@ -2,14 +2,15 @@
  * TLB invalidation for the mm layer: policies and a gather.
  *
  * Policies (selectable at run time so they can be compared in one boot):
- *   per-page   one invalidate per page (the naive baseline)
+ *   per-page   one invalidate per page, always (the naive baseline)
  *   per-block  one invalidate per stride (64 KiB for contiguous blocks: a TLB
  *              holds one entry for a CONT/Svnapot block, and an invalidate of
- *              any address inside it removes that entry)
+ *              any address inside it removes that entry), always
  *   range      arm64 FEAT_TLBIRANGE operations, riscv Svinval batches
- *   asid       the whole address space
- *   auto       what Linux does: arm64 range ops if present (else per page up
- *              to a threshold), riscv per page up to a threshold, then asid
+ *              (falls back to per-stride where neither exists)
+ *   asid       per stride up to asid_threshold entries, then the whole
+ *              address space (Linux's rule; threshold 0 = always the ASID)
+ *   auto       what Linux does: arm64 range ops if present, else asid
  * Thresholds are parameters (tlb_params), not constants.
  */
 #ifndef MMU_TLB_H
@@ -22,8 +23,8 @@ extern const char *const tlbi_policy_names[TLBI_POLICY_COUNT];
 
 struct tlb_params {
     enum tlbi_policy policy;
-    /* per-page and per-block: more invalidates than this become one ASID flush
-     * (0 = never). Linux: arm64 without range ops 512, riscv 64. */
+    /* asid policy: more entries than this become one ASID flush
+     * (0 = always). Linux: arm64 without range ops 512, riscv 64. */
     uint64_t asid_threshold;
 };
 extern struct tlb_params tlb_params;

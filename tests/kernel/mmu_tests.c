@@ -483,6 +483,7 @@ static void flush_policies(struct ktest *t)
     ev_delta(&s, &d);
     KEXPECT_EQ(t, ev_tlbi_total(&d), 2);
     tlb_params.policy = TLBI_ASID;
+    tlb_params.asid_threshold = 0;
     ev_snapshot(&s);
     flush_tlb_range(as.asid, va, va + 32 * PAGE_SIZE, PAGE_SIZE, true);
     ev_delta(&s, &d);
@@ -498,8 +499,13 @@ static void flush_policies(struct ktest *t)
         KEXPECT_EQ(t, d.v[EV_TLBI_SINVAL], 32);
     ktest_log("range policy over 32 pages: %llu invalidate instruction(s)",
               (unsigned long long)ev_tlbi_total(&d));
-    /* Past the threshold, per-page becomes one ASID flush. */
-    tlb_params.policy = TLBI_PER_PAGE;
+    /* asid policy: per page up to the threshold, past it one ASID flush. */
+    tlb_params.policy = TLBI_ASID;
+    tlb_params.asid_threshold = 32;
+    ev_snapshot(&s);
+    flush_tlb_range(as.asid, va, va + 32 * PAGE_SIZE, PAGE_SIZE, true);
+    ev_delta(&s, &d);
+    KEXPECT_EQ(t, d.v[EV_TLBI_PAGE], 32);
     tlb_params.asid_threshold = 16;
     ev_snapshot(&s);
     flush_tlb_range(as.asid, va, va + 32 * PAGE_SIZE, PAGE_SIZE, true);

@@ -118,6 +118,12 @@ static inline pte_t pte_block_to_next(pte_t blk, uint64_t pfn, int next_level)
     return attrs | (pfn << 12) | (next_level == 3 ? ARM64_PTE_TYPE_PAGE : ARM64_PTE_TYPE_BLOCK);
 }
 
+/* The same leaf entry (valid or not, every bit kept) pointing at pfn. */
+static inline pte_t pte_set_pfn(pte_t v, uint64_t pfn)
+{
+    return (v & ~ARM64_PTE_ADDR_MASK) | (pfn << 12);
+}
+
 /* Make freshly written instructions at [va, va+len) executable. */
 void icache_sync(uint64_t va, uint64_t len);
 

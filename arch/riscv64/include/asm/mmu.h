@@ -111,6 +111,9 @@ static inline pte_t pte_block_to_next(pte_t blk, uint64_t pfn, int next_level)
     return (blk & ~(((1ULL << 44) - 1) << 10)) | (pfn << 10);
 }
 
+/* The same leaf entry (valid or not, every bit kept) pointing at pfn. */
+static inline pte_t pte_set_pfn(pte_t v, uint64_t pfn) { return pte_block_to_next(v, pfn, 3); }
+
 void icache_sync(uint64_t va, uint64_t len);
 void arch_mmu_probe(void);
 void arch_mmu_enable(uint64_t root_pa);

@@ -1,0 +1,235 @@
+/*
+ * The mm fault handler, registered with the exception layer. Every memory
+ * fault in a managed address space comes here:
+ *   none PTE          anonymous first touch (zero page on read, a new folio
+ *                     on write; 64 KiB folios where mm_params.anon_order and
+ *                     the VMA allow, as Linux's mTHP), or a shared page
+ *   protnone PTE      NUMA hint fault (numa.c)
+ *   valid, old        software access flag (no hardware AF / Svade)
+ *   valid, write to !write   write-protect fault: reuse an exclusive anon
+ *                     page, copy otherwise; shared: write-notify (mark dirty)
+ *   valid, writable, clean   software dirty (no hardware DBM / Svade)
+ *   anything else     spurious (a stale TLB entry): the access is retried
+ */
+#include "mmu/mm_internal.h"
+#include "boot/trap.h"
+#include "mmu/contpte.h"
+
+static enum fault_result segv(void)
+{
+    mm_fault_stats.segv++;
+    return FAULT_UNHANDLED;
+}
+
+static bool access_allowed(const struct vma *v, enum access_type a)
+{
+    if (a == ACCESS_WRITE)
+        return v->flags & VM_WRITE;
+    if (a == ACCESS_EXEC)
+        return v->flags & VM_EXEC;
+    return v->flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+/* A new writable anonymous mapping of page p. */
+static pte_t mk_anon_pte(const struct vma *v, struct page *p, bool write)
+{
+    pte_t e = pte_mkyoung(pfn_pte(page_to_pfn(p), vma_page_prot(v)));
+    if (write)
+        e = pte_mkwrite(pte_mkdirty_sd(e));
+    return e;
+}
+
+/* First touch of anonymous memory. */
+static int do_anonymous(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bool write)
+{
+    if (!write) {
+        /* Read: map the shared zero page read-only (Linux does too). */
+        pte_t e = pte_mkyoung(pfn_pte(page_to_pfn(zero_page), pgprot_from_prot(PROT_READ, true)));
+        mm_set_pte_new(mm, ptep, addr, e);
+        mm_fault_stats.anon_read++;
+        return 0;
+    }
+    /* Write: a large folio if the aligned block lies in the VMA and all its
+     * entries are empty, else one page. */
+    unsigned order = mm_params.anon_order;
+    uint64_t base = addr;
+    if (order) {
+        uint64_t sz = PAGE_SIZE << order;
+        base = ALIGN_DOWN(addr, sz);
+        bool fits = base >= v->start && base + sz <= v->end;
+        pte_t *first = ptep - (addr - base) / PAGE_SIZE;
+        for (unsigned i = 0; fits && i < (1u << order); i++)
+            fits = pte_none(pte_read_once(&first[i]));
+        if (!fits) {
+            order = 0;
+            base = addr;
+        }
+    }
+    struct page *head = folio_alloc(order, -1, true);
+    if (!head && order) {
+        order = 0;
+        base = addr;
+        head = folio_alloc(0, -1, true);
+    }
+    if (!head)
+        return MM_ENOMEM;
+    pte_t *first = ptep - (addr - base) / PAGE_SIZE;
+    /* A whole 64 KiB folio is mapped as contiguous blocks right away: the
+     * entries were empty, so no break-before-make is needed. */
+    bool cont = order >= 4 && mmu_caps.cont;
+    for (unsigned i = 0; i < (1u << order); i++) {
+        struct page *p = head + i;
+        p->flags |= PG_ANON | PG_ANON_EXCLUSIVE;
+        page_add_map(p);
+        pte_t e = mk_anon_pte(v, p, true);
+        pte_store(&first[i], cont ? pte_mkcont(e) : e);
+        flush_after_make_valid(mm->pt.asid, base + i * PAGE_SIZE);
+    }
+    head->flags |= PG_DIRTY;
+    mm_fault_stats.anon_write++;
+    return 0;
+}
+
+/* First touch of a shared mapping: the object's page (created zeroed). */
+static int do_shared(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bool write)
+{
+    uint64_t idx = v->pgoff + (addr - v->start) / PAGE_SIZE;
+    struct page *p = v->obj->pages[idx];
+    if (!p) {
+        p = folio_alloc(0, -1, true);
+        if (!p)
+            return MM_ENOMEM;
+        folio_get(p);                   /* the object's reference */
+        v->obj->pages[idx] = p;
+    }
+    page_add_map(p);
+    pte_t e = pte_mkyoung(pfn_pte(page_to_pfn(p), vma_page_prot(v)));
+    if (write) {
+        /* A write fault dirties the page; with write-notify the PTE was
+         * mapped read-only only to catch this first write. */
+        e = pte_mkwrite(pte_mkdirty_sd(e));
+        page_head(p)->flags |= PG_DIRTY;
+        if (vma_wants_writenotify(v))
+            mm_fault_stats.write_notify++;
+    }
+    mm_set_pte_new(mm, ptep, addr, e);
+    mm_fault_stats.anon_read += !write;
+    mm_fault_stats.anon_write += write;
+    return 0;
+}
+
+/* Write to a present, non-writable PTE. */
+static int do_wp_page_entry(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, pte_t old);
+
+static int do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, pte_t old)
+{
+    /* The write bit of one entry changes: a contiguous block must be
+     * unfolded first (its entries may not differ in permissions). */
+    if (pte_cont(old)) {
+        contpte_unfold(mm, addr, ptep);
+        old = pte_read_once(ptep);
+    }
+    int r = do_wp_page_entry(mm, v, addr, ptep, old);
+    /* The last entry of a folio made writable: the block may fold again. */
+    if (r == 0)
+        contpte_try_fold(mm, v, addr);
+    return r;
+}
+
+static int do_wp_page_entry(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, pte_t old)
+{
+    if (v->flags & VM_SHARED) {
+        /* Write-notify: the first write to a clean shared page. */
+        struct page *p = vm_normal_page(v, addr, old);
+        if (p)
+            page_head(p)->flags |= PG_DIRTY;
+        mm_relax_pte(mm, ptep, addr, pte_mkyoung(pte_mkwrite(pte_mkdirty_sd(old))));
+        mm_fault_stats.write_notify++;
+        return 0;
+    }
+    struct page *p = vm_normal_page(v, addr, old);
+    if (p && (p->flags & PG_ANON)) {
+        /* Reuse: the page is ours alone (anon-exclusive), or its only
+         * mapping is this one and nobody else holds the folio. */
+        struct page *head = page_head(p);
+        bool reuse = page_anon_exclusive(p) ||
+                     (p->mapcount == 1 && head->order == 0 && head->refcount == 1);
+        if (reuse) {
+            p->flags |= PG_ANON_EXCLUSIVE;
+            head->flags |= PG_DIRTY;
+            mm_relax_pte(mm, ptep, addr, pte_mkyoung(pte_mkwrite(pte_mkdirty_sd(old))));
+            mm_fault_stats.wp_reuse++;
+            return 0;
+        }
+    }
+    /* Copy (from the shared page, or from the zero page). */
+    struct page *n = folio_alloc(0, -1, p == NULL);
+    if (!n)
+        return MM_ENOMEM;
+    if (p)
+        copy_page_data(page_to_phys(n), page_to_phys(p));
+    n->flags |= PG_ANON | PG_ANON_EXCLUSIVE | PG_DIRTY;
+    page_add_map(n);
+    pte_t e = pte_mkwrite(pte_mkdirty_sd(pte_mkyoung(pfn_pte(page_to_pfn(n), vma_page_prot(v)))));
+    if (pte_uffd_wp(old))
+        e = pte_mkuffd_wp(e);
+    /* Different output address: break-before-make. */
+    mm_replace_pte(mm, ptep, addr, e);
+    if (p)
+        page_remove_map(p);
+    mm_fault_stats.wp_copy++;
+    return 0;
+}
+
+static int handle_pte_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep,
+                            enum access_type acc)
+{
+    bool write = acc == ACCESS_WRITE;
+    pte_t old = pte_read_once(ptep);
+    if (!pte_present(old)) {
+        /* Empty or a marker: markers are treated as empty by fill paths. */
+        if (v->flags & VM_SHARED)
+            return do_shared(mm, v, addr, ptep, write);
+        return do_anonymous(mm, v, addr, ptep, write);
+    }
+    if (pte_protnone(old))
+        return numa_hint_fault(mm, v, addr, ptep, write);
+    if (!pte_valid(old))
+        return MM_EFAULT;       /* transiently invalid (being changed): cannot happen on one CPU */
+    if (write && !pte_write(old))
+        return do_wp_page(mm, v, addr, ptep, old);
+    pte_t n = pte_mkyoung(old);
+    if (write)
+        n = pte_mkdirty_sd(n);
+    if (n != old) {
+        if (!pte_young(old))
+            mm_fault_stats.access_flag++;
+        else
+            mm_fault_stats.dirty_bit++;
+        if (write)
+            page_head(vm_normal_page(v, addr, old) ?: zero_page)->flags |= PG_DIRTY;
+        mm_relax_pte(mm, ptep, addr, n);
+        return 0;
+    }
+    /* Spurious: the PTE already allows this access (a stale TLB entry). */
+    flush_after_make_valid(mm->pt.asid, addr);
+    return 0;
+}
+
+enum fault_result mm_handle_fault(const struct fault_info *fi)
+{
+    struct mm *mm = mm_current();
+    uint64_t addr = ALIGN_DOWN(fi->addr, PAGE_SIZE);
+    if (!mm || addr < MM_VA_BASE || addr >= MM_VA_END)
+        return FAULT_UNHANDLED;
+    struct vma *v = mm_find_vma(mm, addr);
+    if (!v || !access_allowed(v, fi->access))
+        return segv();
+    mm_lock(mm, "fault");
+    pte_t *ptep = mm_pte_ptr(mm, addr, true);
+    int r = ptep ? handle_pte_fault(mm, v, addr, ptep, fi->access) : MM_ENOMEM;
+    if (mm->ptl.held)
+        mm_unlock(mm);
+    pte_stores_visible();
+    return r == 0 ? FAULT_HANDLED : segv();
+}

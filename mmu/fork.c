@@ -1,0 +1,150 @@
+/*
+ * fork (copy-on-write sharing), soft-dirty clearing and uffd-wp arming:
+ * the operations that make "not exclusive" and "not soft-dirty" real states
+ * that the write-upgrade decision must respect.
+ */
+#include "mmu/mm_internal.h"
+#include "mmu/contpte.h"
+
+/* Duplicate parent's VMAs into child; share private anonymous folios
+ * copy-on-write: clear anon-exclusive and write-protect both sides. Shared
+ * mappings share their object; their PTEs are faulted in again by the child. */
+struct mm *mm_fork(struct mm *parent)
+{
+    struct mm *child = mm_create();
+    if (!child)
+        return NULL;
+    mm_lock(parent, "fork");
+    struct tlb_gather g;
+    tlb_gather_init(&g, parent->pt.asid);
+    struct vma **tail = &child->vmas;
+    for (struct vma *v = parent->vmas; v; v = v->next) {
+        struct vma *c = vma_alloc();
+        if (!c)
+            panic("out of VMAs in fork");
+        *c = *v;
+        c->next = NULL;
+        *tail = c;
+        tail = &c->next;
+        if (v->obj) {
+            v->obj->refs++;
+            continue;
+        }
+        for (uint64_t a = v->start; a < v->end; a += PAGE_SIZE) {
+            pte_t *pp = mm_pte_ptr(parent, a, false);
+            if (!pp)
+                continue;
+            pte_t o = pte_read_once(pp);
+            if (!pte_present(o))
+                continue;
+            struct page *p = vm_normal_page(v, a, o);
+            if (pte_cont(o)) {
+                /* Parent entries are about to differ from the child's view:
+                 * keep it simple and unfold before write-protecting. */
+                contpte_unfold(parent, a, pp);
+                o = pte_read_once(pp);
+            }
+            if (p) {
+                p->flags &= ~PG_ANON_EXCLUSIVE;
+                page_add_map(p);
+            }
+            pte_t shared = pte_wrprotect(o);
+            if (shared != o) {
+                pte_store(pp, shared);
+                if (pte_valid(o))
+                    tlb_gather_add(&g, a, PAGE_SIZE);
+            }
+            /* Linux drops uffd-wp in the child unless the VMA keeps it armed. */
+            pte_t ce = (c->flags & VM_UFFD_WP) ? shared : pte_clear_uffd_wp(shared);
+            pte_t *cp = mm_pte_ptr(child, a, true);
+            if (!cp)
+                panic("out of memory in fork");
+            mm_set_pte_new(child, cp, a, ce);
+        }
+    }
+    tlb_gather_finish(&g);
+    mm_unlock(parent);
+    return child;
+}
+
+/* CLEAR_REFS_SOFT_DIRTY: start tracking (clear the inverted VM_SOFTDIRTY) and
+ * write-protect every PTE, clearing its soft-dirty bit, so the next write
+ * faults and records itself. */
+int mm_clear_soft_dirty(struct mm *mm)
+{
+    mm_lock(mm, "clear_soft_dirty");
+    struct tlb_gather g;
+    tlb_gather_init(&g, mm->pt.asid);
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        v->flags &= ~VM_SOFTDIRTY;
+        for (uint64_t a = v->start; a < v->end; a += PAGE_SIZE) {
+            pte_t *pp = mm_pte_ptr(mm, a, false);
+            if (!pp)
+                continue;
+            pte_t o = pte_read_once(pp);
+            if (!pte_present(o))
+                continue;
+            if (pte_cont(o)) {
+                contpte_unfold(mm, a, pp);
+                o = pte_read_once(pp);
+            }
+            pte_t n = pte_clear_soft_dirty(pte_wrprotect(o));
+            if (n == o)
+                continue;
+            pte_store(pp, n);
+            if (pte_valid(o) && pte_write(o))
+                tlb_gather_add(&g, a, PAGE_SIZE);
+        }
+    }
+    tlb_gather_finish(&g);
+    mm_unlock(mm);
+    return 0;
+}
+
+/* Arm (or disarm) uffd-wp on the VMAs of a range: arming write-protects the
+ * present PTEs and marks them uffd-wp; disarming clears the marks (the write
+ * bit comes back through faults or mprotect). */
+int mm_uffd_wp(struct mm *mm, uint64_t start, uint64_t len, bool on)
+{
+    if (!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE) || !len)
+        return MM_EINVAL;
+    uint64_t end = start + len;
+    mm_lock(mm, "uffd_wp");
+    struct tlb_gather g;
+    tlb_gather_init(&g, mm->pt.asid);
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        if (v->end <= start || v->start >= end)
+            continue;
+        if (v->start < start) {
+            vma_split(mm, v, start);
+            continue;
+        }
+        if (v->end > end)
+            vma_split(mm, v, end);
+        if (on)
+            v->flags |= VM_UFFD_WP;
+        else
+            v->flags &= ~VM_UFFD_WP;
+        for (uint64_t a = v->start; a < v->end; a += PAGE_SIZE) {
+            pte_t *pp = mm_pte_ptr(mm, a, false);
+            if (!pp)
+                continue;
+            pte_t o = pte_read_once(pp);
+            if (!pte_present(o))
+                continue;
+            if (pte_cont(o)) {
+                contpte_unfold(mm, a, pp);
+                o = pte_read_once(pp);
+            }
+            pte_t n = on ? pte_mkuffd_wp(pte_wrprotect(o)) : pte_clear_uffd_wp(o);
+            if (n == o)
+                continue;
+            pte_store(pp, n);
+            if (pte_valid(o) && pte_write(o))
+                tlb_gather_add(&g, a, PAGE_SIZE);
+        }
+    }
+    tlb_gather_finish(&g);
+    mm_unlock(mm);
+    return 0;
+}

@@ -1,0 +1,69 @@
+/* Helpers shared by the mm core's files (not for users of mmu/mm.h). */
+#ifndef MMU_MM_INTERNAL_H
+#define MMU_MM_INTERNAL_H
+#include "boot/kernel.h"
+#include "mmu/mm.h"
+#include "mmu/page_alloc.h"
+#include "boot/trap.h"
+
+/* ---- the page-table lock ---- */
+void mm_lock(struct mm *mm, const char *who);
+void mm_unlock(struct mm *mm);
+#define assert_locked(mm) do { if (!(mm)->ptl.held) panic("%s: page-table lock not held", __func__); } while (0)
+
+/* ---- VMA rules (Linux names) ---- */
+static inline bool vma_soft_dirty_enabled(const struct vma *v) { return !(v->flags & VM_SOFTDIRTY); }
+static inline bool vma_is_private(const struct vma *v) { return !(v->flags & VM_SHARED); }
+/* vma_wants_writenotify(): a shared writable mapping whose clean pages must
+ * stay read-only so the first write is seen (filesystem page_mkwrite,
+ * soft-dirty tracking, or uffd-wp). */
+bool vma_wants_writenotify(const struct vma *v);
+/* Linux vma_wants_manual_pte_write_upgrade(): private -> VM_WRITE;
+ * shared -> the mapping wants write-notify. */
+bool vma_wants_manual_pte_write_upgrade(const struct vma *v);
+/* The protection new PTEs of this VMA get (Linux vm_page_prot): private
+ * mappings never get write (copy-on-write decides), shared ones unless
+ * they want write-notify. */
+pgprot_t vma_page_prot(const struct vma *v);
+unsigned vma_hw_prot(const struct vma *v);   /* PROT_* bits of vma_page_prot */
+
+/* ---- pages and folios ---- */
+extern struct page *zero_page;
+struct page *vm_normal_page(const struct vma *v, uint64_t addr, pte_t pte);  /* NULL: zero page, not present */
+struct page *folio_alloc(unsigned order, int node, bool zero);
+void folio_get(struct page *head);
+void folio_put(struct page *head);              /* frees at zero references */
+void page_add_map(struct page *p);              /* mapcount++ and a folio reference */
+void page_remove_map(struct page *p);
+static inline bool page_anon_exclusive(const struct page *p) { return p->flags & PG_ANON_EXCLUSIVE; }
+void copy_page_data(uint64_t dst_pa, uint64_t src_pa);
+bool folio_mapped_shared(struct page *head);    /* any page of it mapped more than once */
+
+/* ---- page tables of an mm ---- */
+pte_t *mm_pte_ptr(struct mm *mm, uint64_t addr, bool alloc);   /* leaf entry pointer or NULL */
+/* Set a new PTE over a none/protnone/marker entry (no broadcast needed). */
+void mm_set_pte_new(struct mm *mm, pte_t *ptep, uint64_t addr, pte_t v);
+/* Relax a valid PTE (more permission, young, dirty): no invalidate on arm64
+ * (a stricter stale entry only causes a spurious fault that finds the PTE
+ * already fixed); riscv needs its local fence. */
+void mm_relax_pte(struct mm *mm, pte_t *ptep, uint64_t addr, pte_t v);
+/* Replace a valid PTE by another with a different output address:
+ * break-before-make (clear, invalidate, write). */
+void mm_replace_pte(struct mm *mm, pte_t *ptep, uint64_t addr, pte_t v);
+/* Mark a new writable entry: dirty and soft-dirty, as Linux's pte_mkdirty does on x86. */
+static inline pte_t pte_mkdirty_sd(pte_t v) { return pte_mksoft_dirty(pte_mkdirty(v)); }
+
+/* ---- pools ---- */
+struct vma *vma_alloc(void);
+void vma_free(struct vma *v);
+/* Split vma at addr (page aligned, strictly inside); returns the upper part. */
+struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr);
+
+/* ---- fault handling, NUMA, batching ---- */
+enum fault_result mm_handle_fault(const struct fault_info *fi);
+int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bool write);
+/* Change the protection of [start, end) inside one VMA (mprotect.c). */
+long change_protection(struct mm *mm, struct vma *v, uint64_t start, uint64_t end,
+                       struct tlb_gather *g);
+int migrate_folio_locked(struct mm *mm, struct page *head, int node);
+#endif
