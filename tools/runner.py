@@ -53,14 +53,16 @@ class Config:
     qemu_args: List[str]
     bootargs: str = ""
     lineno: int = 0
+    expect_fail: List[str] = field(default_factory=list)
 
 
 def parse_conf_text(text, source="qemu.conf"):
     """Parse the configuration file format; raise ConfError on bad lines.
 
-    Lines: 'name | arch | qemu args | boot args' ('|' separates the fields, the
-    boot args field may be empty or missing); lines starting with '#' are
-    comments."""
+    Lines: 'name | arch | qemu args | boot args [| expect-fail GLOB[,GLOB]]'
+    ('|' separates the fields, the boot args field may be empty or missing;
+    the optional fifth field puts the configuration in expect-fail mode, as
+    --expect-fail does); lines starting with '#' are comments."""
     configs, seen = [], {}
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -69,6 +71,14 @@ def parse_conf_text(text, source="qemu.conf"):
         fields = [f.strip() for f in line.split("|")]
         if len(fields) == 3:
             fields.append("")
+        expect = []
+        if len(fields) == 5:
+            m = re.fullmatch(r"expect-fail\s+(\S+)", fields[4])
+            if not m:
+                raise ConfError(f"{source}:{lineno}: fifth field must be 'expect-fail GLOB', "
+                                f"got '{fields[4]}'")
+            expect = [g for g in m.group(1).split(",") if g]
+            fields = fields[:4]
         if len(fields) != 4:
             raise ConfError(f"{source}:{lineno}: expected 'name | arch | qemu args | "
                             f"boot args', got {len(fields)} field(s)")
@@ -86,7 +96,7 @@ def parse_conf_text(text, source="qemu.conf"):
         except ValueError as e:
             raise ConfError(f"{source}:{lineno}: cannot split qemu args: {e}")
         seen[name] = lineno
-        configs.append(Config(name, arch, argv, boot, lineno))
+        configs.append(Config(name, arch, argv, boot, lineno, expect))
     return configs
 
 
@@ -530,7 +540,7 @@ def run_config(c, args, out=sys.stdout):
                    is_final=lambda l: STATUS_RE.search(l) is not None)
     summary = prog.finish()
     v = judge(c.name, res.lines, res.exit_status, res.timed_out, args.timeout,
-              res.hung, args.expect_fail, summary)
+              res.hung, (args.expect_fail or []) + c.expect_fail or None, summary)
     v.elapsed = res.elapsed
     if args.keep_logs:
         path = os.path.join(args.keep_logs, f"{c.name}.log")
