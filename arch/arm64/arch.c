@@ -3,6 +3,7 @@
 #include "boot/arch.h"
 #include "boot/bootargs.h"
 #include "boot/fdt.h"
+#include "boot/boot.h"
 #include <asm/sysreg.h>
 #include <asm/counters.h>
 
@@ -66,6 +67,16 @@ __noreturn static void semihosting_exit(int code)
 
 __noreturn void arch_exit(int code)
 {
+    /* Exiting before arch_init (a bad device tree or boot argument): decide
+     * from the raw command line and the device tree. */
+    if (exit_method == EXIT_NONE) {
+        if (strstr(boot.dt.bootargs, "exit=semihosting"))
+            exit_method = EXIT_SEMIHOSTING;
+        else if (boot.dt.psci_smc)
+            exit_method = EXIT_PSCI_SMC;
+        else if (boot.dt.psci_hvc)
+            exit_method = EXIT_PSCI_HVC;
+    }
     const uint64_t psci_system_off = 0x84000008;
     register uint64_t x0 __asm__("x0") = psci_system_off;
     switch (exit_method) {

@@ -32,11 +32,14 @@
  *   BENCH {"schema":1,"name":...,"variant":...,"params":{...},"reps":5,
  *          "cycles":{"min","median","max"},"instructions":{...},"time_ns":{...},
  *          "events":{<mm_event_names>: deltas of the median repetition},
- *          "per":{"unit":"page","count":N,"cycles_milli":..},"baseline":...}
+ *          "per":{"unit":"page","count":N,"cycles_milli":..,"instructions_milli":..,
+ *                 "tlbi_milli":..,"faults_milli":..},"baseline":...}
  * between BENCH-BEGIN {"schema":1,"arch":...,"selected":[...]} and
  * BENCH-END {"schema":1,"count":N}. The median is the lower middle value
  * (an observed repetition); "events" are per operation (per call of the
- * timed op), figures per unit are in "per" as integer thousandths.
+ * timed op); figures per unit are in "per" as integer thousandths
+ * (tlbi_milli: broadcast invalidates, ev_tlbi_total; faults_milli: faults
+ * resolved). No floating point anywhere.
  * Nothing in a BENCH line depends on addresses: under QEMU -icount shift=0
  * two identical runs print identical lines.
  */
@@ -225,6 +228,8 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
     for (int r = -(int)b->warmup; r < (int)reps; r++) {
         struct ev_snapshot e0;
         if (c->setup && c->setup(c->arg) != 0) {
+            if (c->teardown)
+                c->teardown(c->arg);        /* must cope with a partial setup */
             printf("# bench %s: error: variant %s {%s}: setup failed\n", b->bench->name,
                    c->variant, params);
             b->failed++;
@@ -299,7 +304,10 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
     if (boot.have_instret)
         jb_printf(&j, ",\"instructions_milli\":%llu",
                   (unsigned long long)(res.instructions.median * 1000 / c->per));
-    jb_printf(&j, "}");
+    /* Events per unit, for the figures that matter most per page. */
+    jb_printf(&j, ",\"tlbi_milli\":%llu,\"faults_milli\":%llu}",
+              (unsigned long long)(ev_tlbi_total(&res.events) * 1000 / c->per),
+              (unsigned long long)(res.events.v[EV_FAULT_RESOLVED] * 1000 / c->per));
     if (c->baseline)
         jb_printf(&j, ",\"baseline\":\"%s\"", c->baseline);
     char note[256];

@@ -52,7 +52,7 @@ struct kbench_case {
     const char *unit;           /* what `per` counts: "page", "op", "read" */
     uint64_t per;               /* units per operation (> 0) */
     const char *note;           /* optional, printed in "note" */
-    int (*setup)(void *arg);    /* nonzero: the case fails */
+    int (*setup)(void *arg);    /* nonzero: the case fails (teardown still runs) */
     int (*op)(void *arg);       /* nonzero: the case fails */
     void (*teardown)(void *arg);
     void *arg;
