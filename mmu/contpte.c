@@ -171,7 +171,7 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
                     for (unsigned k = 0; k < CONT_PTES; k++)
                         pte_store(&e[k], pte_mkcont(nv[k]));
                     if (valid)
-                        tlb_gather_add(g, va, CONT_SIZE);
+                        tlb_gather_add_block(g, va, CONT_SIZE);
                     contpte_stats.blocks_repainted++;
                     changed += CONT_PTES;
                     i += CONT_PTES;
@@ -201,6 +201,5 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
         }
         a += n * PAGE_SIZE;
     }
-    g->stride = PAGE_SIZE;
     return changed;
 }

@@ -87,7 +87,7 @@ void tlb_gather_init(struct tlb_gather *g, uint16_t asid)
     g->stride = PAGE_SIZE;
 }
 
-void tlb_gather_add(struct tlb_gather *g, uint64_t va, uint64_t size)
+static void gather_extend(struct tlb_gather *g, uint64_t va, uint64_t size)
 {
     if (g->start == g->end) {
         g->start = va;
@@ -96,6 +96,17 @@ void tlb_gather_add(struct tlb_gather *g, uint64_t va, uint64_t size)
     }
     g->start = MIN(g->start, va);
     g->end = MAX(g->end, va + size);
+}
+
+void tlb_gather_add(struct tlb_gather *g, uint64_t va, uint64_t size)
+{
+    g->page_granular = true;
+    gather_extend(g, va, size);
+}
+
+void tlb_gather_add_block(struct tlb_gather *g, uint64_t va, uint64_t size)
+{
+    gather_extend(g, va, size);
 }
 
 void tlb_gather_free_table(struct tlb_gather *g, uint64_t table_pa)
@@ -115,7 +126,9 @@ void tlb_gather_free_table(struct tlb_gather *g, uint64_t table_pa)
 void tlb_gather_finish(struct tlb_gather *g)
 {
     if (g->start != g->end)
-        flush_tlb_range(g->asid, g->start, g->end, g->stride, !g->freed_tables);
+        flush_tlb_range(g->asid, g->start, g->end,
+                        g->page_granular || g->freed_tables ? PAGE_SIZE : 16 * PAGE_SIZE,
+                        !g->freed_tables);
     /* Only now can no walker reach the unlinked tables: free them. */
     for (int i = 0; i < g->nr_tables; i++) {
         palloc_free(g->tables[i], 0);
@@ -124,4 +137,5 @@ void tlb_gather_finish(struct tlb_gather *g)
     g->nr_tables = 0;
     g->start = g->end = 0;
     g->freed_tables = false;
+    g->page_granular = false;
 }

@@ -43,13 +43,16 @@ void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t strid
 struct tlb_gather {
     uint16_t asid;
     uint64_t start, end;        /* start == end: nothing to flush */
-    uint64_t stride;
+    uint64_t stride;            /* PAGE_SIZE, or CONT_SIZE when only whole blocks were added */
+    bool page_granular;         /* something was added page by page */
     bool freed_tables;
     int nr_tables;
     uint64_t tables[TLB_GATHER_MAX_TABLES];
 };
 void tlb_gather_init(struct tlb_gather *g, uint16_t asid);
 void tlb_gather_add(struct tlb_gather *g, uint64_t va, uint64_t size);
+/* A whole contiguous block (one TLB entry): lets per-block flush at 64 KiB stride. */
+void tlb_gather_add_block(struct tlb_gather *g, uint64_t va, uint64_t size);
 void tlb_gather_free_table(struct tlb_gather *g, uint64_t table_pa);
 void tlb_gather_finish(struct tlb_gather *g);
 #endif

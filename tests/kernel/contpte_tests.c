@@ -1,0 +1,276 @@
+/*
+ * Contiguous-PTE batching with TLB-invalidate elision (issue 5), on the real
+ * MMU. Counts come from the event counters; PTE states from the tables.
+ */
+#include "boot/kernel.h"
+#include "boot/trap.h"
+#include "mmu/mm_internal.h"
+#include "mmu/contpte.h"
+#include "tests/kernel/ktest.h"
+
+#define BASE (MM_VA_BASE + 0x20000000ULL)
+#define SZ_2M (2ULL << 20)
+
+static struct mm_params saved_params;
+static struct tlb_params saved_tlb;
+
+static const char *need_cont(void)
+{
+    return mmu_caps.cont ? NULL : "no contiguous/Svnapot mappings on this CPU";
+}
+static void before(struct ktest *t) { (void)t; saved_params = mm_params; saved_tlb = tlb_params; }
+static void after(struct ktest *t) { (void)t; mm_params = saved_params; tlb_params = saved_tlb; mm_activate(NULL); }
+
+static struct mm *populate_64k(uint64_t len)
+{
+    mm_params.anon_order = 4;
+    mm_params.batch_mprotect = true;
+    struct mm *mm = mm_create();
+    mm_map(mm, BASE, len, VM_READ | VM_WRITE);
+    for (uint64_t a = BASE; a < BASE + len; a += PAGE_SIZE)
+        mm_write(mm, a, a);
+    return mm;
+}
+
+/* PTE flags that must come out identical whatever the flush policy. */
+static uint64_t pte_state_hash(struct mm *mm, uint64_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (uint64_t a = BASE; a < BASE + len; a += PAGE_SIZE) {
+        pte_t e = mm_get_pte(mm, a);
+        uint64_t bits = (uint64_t)pte_valid(e) | (uint64_t)pte_write(e) << 1 | (uint64_t)pte_cont(e) << 2 |
+                        (uint64_t)pte_dirty(e) << 3 | (uint64_t)pte_young(e) << 4;
+        h = (h ^ bits) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t mprotect_tlbis(struct mm *mm, uint64_t len, unsigned prot)
+{
+    struct ev_snapshot s, d;
+    ev_snapshot(&s);
+    mm_mprotect(mm, BASE, len, prot);
+    ev_delta(&s, &d);
+    return ev_tlbi_total(&d);
+}
+
+static void mprotect_2m_policies(struct ktest *t)
+{
+    static const struct { enum tlbi_policy p; uint64_t want; } pol[] = {
+        { TLBI_PER_PAGE, 512 }, { TLBI_PER_BLOCK, 32 }, { TLBI_RANGE, 0 /* report */ },
+    };
+    uint64_t ref = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(pol); i++) {
+        struct mm *mm = populate_64k(SZ_2M);
+        tlb_params.policy = pol[i].p;
+        tlb_params.asid_threshold = 0;
+        uint64_t ro = mprotect_tlbis(mm, SZ_2M, VM_READ);
+        uint64_t rw = mprotect_tlbis(mm, SZ_2M, VM_READ | VM_WRITE);
+        uint64_t h_rw = pte_state_hash(mm, SZ_2M);
+        /* After RW no write faults. */
+        trap_reset_faults();
+        for (uint64_t a = BASE; a < BASE + SZ_2M; a += CONT_SIZE)
+            mm_write(mm, a, 1);
+        KEXPECT_EQ(t, trap_faults()->count, 0);
+        uint64_t ro2 = mprotect_tlbis(mm, SZ_2M, VM_READ);
+        /* After RO a write faults (and is refused: the VMA is read-only). */
+        KEXPECT_EQ(t, mm_write(mm, BASE + 5 * PAGE_SIZE, 2), -1);
+        if (pol[i].want) {
+            KEXPECT(t, ro == pol[i].want && rw == pol[i].want && ro2 == pol[i].want,
+                    "%s: %llu/%llu/%llu invalidates, expected %llu each", tlbi_policy_names[pol[i].p],
+                    (unsigned long long)ro, (unsigned long long)rw, (unsigned long long)ro2,
+                    (unsigned long long)pol[i].want);
+        } else if (mmu_caps.tlbi_range) {
+            KEXPECT(t, ro <= 4 && rw <= 4 && ro2 <= 4, "range: %llu/%llu/%llu", (unsigned long long)ro,
+                    (unsigned long long)rw, (unsigned long long)ro2);
+        } else {
+            /* riscv has no range operation: Svinval batches one sinval.vma
+             * per block between two fences, or per-block sfence.vma without Svinval. */
+            KEXPECT(t, ro == 32 && rw == 32 && ro2 == 32, "range: %llu/%llu/%llu",
+                    (unsigned long long)ro, (unsigned long long)rw, (unsigned long long)ro2);
+        }
+        ktest_log("%s: RO %llu, RW %llu, RO %llu invalidate instructions for 2 MiB of 64 KiB folios",
+                  tlbi_policy_names[pol[i].p], (unsigned long long)ro, (unsigned long long)rw,
+                  (unsigned long long)ro2);
+        if (i == 0)
+            ref = h_rw;
+        KEXPECT_EQ(t, h_rw, ref);
+        for (uint64_t a = BASE; a < BASE + SZ_2M; a += CONT_SIZE)
+            KEXPECT(t, pte_cont(mm_get_pte(mm, a)), "block at 0x%llx unfolded", (unsigned long long)a);
+        mm_destroy(mm);
+    }
+}
+
+/* Linux 2025: the batch took anon-exclusive from the folio's first page.
+ * Start the batch at the folio's 5th page with mixed flags. */
+static void batch_exclusive_per_pte(struct ktest *t)
+{
+    struct mm *mm = populate_64k(CONT_SIZE);
+    mm_mprotect(mm, BASE, CONT_SIZE, VM_READ);
+    struct page *head = page_head(mm_page_at(mm, BASE));
+    KASSERT(t, head->order == 4);
+    /* Pages 4, 6, 9..11 not exclusive; the first page (0) exclusive. */
+    static const unsigned not_excl[] = { 4, 6, 9, 10, 11 };
+    for (size_t i = 0; i < ARRAY_SIZE(not_excl); i++)
+        head[not_excl[i]].flags &= ~PG_ANON_EXCLUSIVE;
+    KEXPECT_EQ(t, mm_mprotect(mm, BASE + 4 * PAGE_SIZE, 12 * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+    for (unsigned i = 0; i < CONT_PTES; i++) {
+        pte_t e = mm_get_pte(mm, BASE + i * PAGE_SIZE);
+        bool excl = page_anon_exclusive(&head[i]);
+        bool want = i >= 4 && excl;
+        KEXPECT(t, pte_write(e) == want, "page %u: write %d, exclusive %d", i, pte_write(e), excl);
+        KEXPECT(t, !pte_cont(e), "page %u still contiguous in a mixed block", i);
+    }
+    for (unsigned i = 0; i < CONT_PTES; i++)
+        head[i].flags |= PG_ANON_EXCLUSIVE;
+    mm_destroy(mm);
+}
+
+/* Ranges starting and ending mid-block, crossing a page-table boundary. */
+static void ranges_mid_block_across_tables(struct ktest *t)
+{
+    struct mm *mm = populate_64k(2 * SZ_2M);
+    uint64_t s = BASE + SZ_2M - 3 * PAGE_SIZE, e = BASE + SZ_2M + 5 * PAGE_SIZE;
+    KEXPECT_EQ(t, mm_mprotect(mm, s, e - s, VM_READ), 0);
+    for (uint64_t a = BASE + SZ_2M - CONT_SIZE; a < BASE + SZ_2M + CONT_SIZE; a += PAGE_SIZE) {
+        pte_t pe = mm_get_pte(mm, a);
+        bool in = a >= s && a < e;
+        KEXPECT(t, pte_write(pe) == !in, "0x%llx write %d", (unsigned long long)a, pte_write(pe));
+        const char *err = NULL;
+        if (pte_cont(pe))
+            err = cont_block_check(mm_pte_ptr(mm, a, false) - (a % CONT_SIZE) / PAGE_SIZE, a);
+        KEXPECT(t, err == NULL, "%s", err);
+    }
+    /* Blocks wholly outside the range stay folded. */
+    KEXPECT(t, pte_cont(mm_get_pte(mm, BASE)));
+    KEXPECT(t, pte_cont(mm_get_pte(mm, BASE + SZ_2M + CONT_SIZE)));
+    mm_destroy(mm);
+}
+
+/* Alternating writable / read-only entries in one folio: mprotect RW must
+ * not make the read-only (non-exclusive) ones writable. */
+static void alternating_write_bits(struct ktest *t)
+{
+    struct mm *mm = populate_64k(CONT_SIZE);
+    mm_mprotect(mm, BASE, CONT_SIZE, VM_READ);
+    mm_mprotect(mm, BASE, CONT_SIZE, VM_READ | VM_WRITE);
+    struct page *head = page_head(mm_page_at(mm, BASE));
+    mm_mprotect(mm, BASE, CONT_SIZE, VM_READ);
+    for (unsigned i = 1; i < CONT_PTES; i += 2)
+        head[i].flags &= ~PG_ANON_EXCLUSIVE;
+    mm_mprotect(mm, BASE, CONT_SIZE, VM_READ | VM_WRITE);
+    for (unsigned i = 0; i < CONT_PTES; i++)
+        KEXPECT(t, pte_write(mm_get_pte(mm, BASE + i * PAGE_SIZE)) == !(i & 1), "page %u", i);
+    /* Again over the now alternating entries (batches of one). */
+    mm_mprotect(mm, BASE, CONT_SIZE, VM_READ | VM_WRITE);
+    for (unsigned i = 0; i < CONT_PTES; i++)
+        KEXPECT(t, pte_write(mm_get_pte(mm, BASE + i * PAGE_SIZE)) == !(i & 1), "page %u (2nd)", i);
+    for (unsigned i = 0; i < CONT_PTES; i++)
+        head[i].flags |= PG_ANON_EXCLUSIVE;
+    mm_destroy(mm);
+}
+
+/* A/D gathering: a block reads young/dirty if any entry is; with software
+ * A/D a fault on an entry without AF makes progress even though the block's
+ * gathered state says young. */
+static void access_dirty_gathering(struct ktest *t)
+{
+    struct mm *mm = populate_64k(CONT_SIZE);
+    pte_t *first = mm_pte_ptr(mm, BASE, false);
+    KASSERT(t, pte_cont(first[0]));
+    /* Make every entry old and clean, then entry 0 young and entry 3 dirty. */
+    for (unsigned i = 0; i < CONT_PTES; i++)
+        pte_store(&first[i], pte_mkold(pte_mkclean(first[i])));
+    first[0] = pte_mkyoung(first[0]);
+    first[3] = pte_mkdirty(first[3]);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + CONT_SIZE, PAGE_SIZE, true);
+    KEXPECT(t, pte_young(contpte_get(&first[9], BASE + 9 * PAGE_SIZE)));
+    KEXPECT(t, pte_dirty(contpte_get(&first[9], BASE + 9 * PAGE_SIZE)));
+    KEXPECT(t, !pte_young(first[9]) && !pte_dirty(first[9]));
+    uint64_t v;
+    trap_reset_faults();
+    KEXPECT_EQ(t, mm_read(mm, BASE + 9 * PAGE_SIZE, &v), 0);
+    KEXPECT_EQ(t, v, BASE + 9 * PAGE_SIZE);
+    if (mmu_caps.hw_af)
+        KEXPECT_EQ(t, trap_faults()->count, 0);
+    else
+        KEXPECT_EQ(t, trap_faults()->count, 1);     /* one fault, not an endless loop */
+    KEXPECT(t, pte_young(first[9]));
+    KEXPECT(t, pte_cont(first[9]), "an access-flag update unfolded the block");
+    mm_destroy(mm);
+}
+
+/* Replacing a folded block by another (break-before-make) never leaves a
+ * stale translation: every page reads the new folio afterwards. */
+static void replace_block_no_stale(struct ktest *t)
+{
+    if (palloc_nr_nodes() < 2) {
+        /* Replace through COW instead: fork, then a write copies one page of
+         * the block and unfolds it; the rest still translate to the old folio. */
+        struct mm *mm = populate_64k(CONT_SIZE);
+        uint64_t v;
+        for (unsigned i = 0; i < CONT_PTES; i++)
+            mm_read(mm, BASE + i * PAGE_SIZE, &v);
+        struct mm *c = mm_fork(mm);
+        mm_write(mm, BASE + 7 * PAGE_SIZE, 77);
+        for (unsigned i = 0; i < CONT_PTES; i++) {
+            mm_read(mm, BASE + i * PAGE_SIZE, &v);
+            KEXPECT_EQ(t, v, i == 7 ? 77 : BASE + i * PAGE_SIZE);
+            mm_read(c, BASE + i * PAGE_SIZE, &v);
+            KEXPECT_EQ(t, v, BASE + i * PAGE_SIZE);
+        }
+        mm_destroy(c);
+        mm_destroy(mm);
+        return;
+    }
+    struct mm *mm = populate_64k(CONT_SIZE);
+    uint64_t v;
+    for (unsigned i = 0; i < CONT_PTES; i++)
+        mm_read(mm, BASE + i * PAGE_SIZE, &v);      /* the old block is cached */
+    uint64_t old_pfn = page_to_pfn(mm_page_at(mm, BASE));
+    KEXPECT_EQ(t, mm_migrate(mm, BASE, 1), 0);
+    KEXPECT(t, page_to_pfn(mm_page_at(mm, BASE)) != old_pfn);
+    /* Scribble on the old (freed) memory: a stale translation would read it. */
+    for (unsigned i = 0; i < CONT_PTES; i++)
+        *(volatile uint64_t *)(uintptr_t)((old_pfn + i) << PAGE_SHIFT) = 0xdead;
+    for (unsigned i = 0; i < CONT_PTES; i++) {
+        mm_read(mm, BASE + i * PAGE_SIZE, &v);
+        KEXPECT_EQ(t, v, BASE + i * PAGE_SIZE);
+    }
+    mm_destroy(mm);
+}
+
+/* Unbatched vs batched over the same state: identical PTEs, fewer stores. */
+static void batched_matches_unbatched(struct ktest *t)
+{
+    uint64_t h[2], stores[2];
+    for (int b = 0; b < 2; b++) {
+        struct mm *mm = populate_64k(4 * CONT_SIZE);
+        mm_params.batch_mprotect = b;
+        mm_mprotect(mm, BASE, 4 * CONT_SIZE, VM_READ);
+        struct ev_snapshot s, d;
+        ev_snapshot(&s);
+        mm_mprotect(mm, BASE + PAGE_SIZE, 4 * CONT_SIZE - 2 * PAGE_SIZE, VM_READ | VM_WRITE);
+        ev_delta(&s, &d);
+        stores[b] = d.v[EV_PTE_STORE];
+        uint64_t hh = 0;
+        for (uint64_t a = BASE; a < BASE + 4 * CONT_SIZE; a += PAGE_SIZE)
+            hh = hh * 3 + pte_write(mm_get_pte(mm, a));
+        h[b] = hh;
+        mm_destroy(mm);
+    }
+    KEXPECT_EQ(t, h[0], h[1]);
+    ktest_log("PTE stores: unbatched %llu, batched %llu", (unsigned long long)stores[0],
+              (unsigned long long)stores[1]);
+}
+
+static const struct ktest_case contpte_cases[] = {
+    KTEST_CASE(mprotect_2m_policies),
+    KTEST_CASE(batch_exclusive_per_pte),
+    KTEST_CASE(ranges_mid_block_across_tables),
+    KTEST_CASE(alternating_write_bits),
+    KTEST_CASE(access_dirty_gathering),
+    KTEST_CASE(replace_block_no_stale),
+    KTEST_CASE(batched_matches_unbatched),
+};
+KTEST_SUITE(contpte, 40, .setup = need_cont, .before = before, .after = after);
