@@ -32,14 +32,17 @@ pte_t contpte_get(const pte_t *ptep, uint64_t addr)
  * entries as they were (with hardware A/D updates up to the clear). */
 static void block_break(struct mm *mm, pte_t *first, uint64_t base, pte_t old[CONT_PTES])
 {
-    bool any_valid = false;
+    bool any_valid = false, all_cont = true;
     for (unsigned i = 0; i < CONT_PTES; i++) {
         old[i] = pte_read_once(&first[i]);
         any_valid |= pte_valid(old[i]);
+        all_cont &= pte_cont(old[i]);
         pte_store(&first[i], 0);
     }
+    /* A folded block is one TLB entry: one invalidate per block. Entries
+     * about to be folded are still 16 separate translations. */
     if (any_valid)
-        flush_tlb_range(mm->pt.asid, base, base + CONT_SIZE, CONT_SIZE, true);
+        flush_tlb_range(mm->pt.asid, base, base + CONT_SIZE, all_cont ? CONT_SIZE : PAGE_SIZE, true);
 }
 
 void contpte_unfold(struct mm *mm, uint64_t addr, pte_t *ptep)
@@ -166,8 +169,14 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
                 }
                 if (same) {
                     bool valid = pte_valid(o);
-                    for (unsigned k = 0; k < CONT_PTES; k++)
-                        pte_store(&e[k], 0);
+                    /* Clear first (as Linux's modify_prot_start does, so no
+                     * hardware A/D update is lost), unless the TLB may cache
+                     * the transient invalid entries (riscv): then repaint
+                     * valid -> valid directly, which is allowed because only
+                     * permissions change. */
+                    if (!mmu_caps.caches_invalid)
+                        for (unsigned k = 0; k < CONT_PTES; k++)
+                            pte_store(&e[k], 0);
                     for (unsigned k = 0; k < CONT_PTES; k++)
                         pte_store(&e[k], pte_mkcont(nv[k]));
                     if (valid)

@@ -226,10 +226,13 @@ enum fault_result mm_handle_fault(const struct fault_info *fi)
     if (!v || !access_allowed(v, fi->access))
         return segv();
     mm_lock(mm, "fault");
+    mm_in_fault = true;
     pte_t *ptep = mm_pte_ptr(mm, addr, true);
     int r = ptep ? handle_pte_fault(mm, v, addr, ptep, fi->access) : MM_ENOMEM;
     if (mm->ptl.held)
         mm_unlock(mm);
     pte_stores_visible();
+    mm_in_fault = false;
+    rule_check_op_end("fault");
     return r == 0 ? FAULT_HANDLED : segv();
 }

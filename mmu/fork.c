@@ -64,6 +64,7 @@ struct mm *mm_fork(struct mm *parent)
     }
     tlb_gather_finish(&g);
     mm_unlock(parent);
+    rule_check_op_end("fork");
     return child;
 }
 
@@ -98,6 +99,7 @@ int mm_clear_soft_dirty(struct mm *mm)
     }
     tlb_gather_finish(&g);
     mm_unlock(mm);
+    rule_check_op_end("clear_soft_dirty");
     return 0;
 }
 
@@ -146,5 +148,6 @@ int mm_uffd_wp(struct mm *mm, uint64_t start, uint64_t len, bool on)
     }
     tlb_gather_finish(&g);
     mm_unlock(mm);
+    rule_check_op_end("uffd_wp");
     return 0;
 }

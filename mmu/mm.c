@@ -1,6 +1,7 @@
 /* Address spaces and VMAs: create, map, unmap, access, lookups (see mm.h). */
 #include "mmu/mm_internal.h"
 #include "boot/trap.h"
+#include "mmu/contpte.h"
 
 #define MAX_MMS  32
 #define MAX_VMAS 1024
@@ -54,7 +55,9 @@ bool vma_wants_manual_pte_write_upgrade(const struct vma *v)
 unsigned vma_hw_prot(const struct vma *v)
 {
     unsigned p = 0;
-    if (v->flags & VM_READ)
+    /* As Linux's protection_map: write-only (and exec-only) mappings are
+     * readable in hardware; a PROT_NONE result here would read as protnone. */
+    if (v->flags & (VM_READ | VM_WRITE | VM_EXEC))
         p |= PROT_READ;
     if (v->flags & VM_EXEC)
         p |= PROT_EXEC;
@@ -171,6 +174,7 @@ struct mm *mm_create(void)
         if (pgtable_create(&mm->pt, (uint16_t)mm->id) < 0)
             return NULL;
         mm_used[i] = true;
+        rule_check_track(&mm->pt);
         return mm;
     }
     return NULL;
@@ -229,6 +233,15 @@ int mm_map(struct mm *mm, uint64_t start, uint64_t len, unsigned vm_flags)
 /* Remove the PTEs of [start, end) (inside one VMA), dropping page references. */
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end, struct tlb_gather *g)
 {
+    /* A contiguous block only partly unmapped is unfolded first (its
+     * remaining entries may not keep the CONT bit next to empty ones). */
+    uint64_t edges[2] = { start, end - PAGE_SIZE };
+    for (int i = 0; i < 2; i++) {
+        pte_t *e = mm_pte_ptr(mm, edges[i], false);
+        uint64_t b = ALIGN_DOWN(edges[i], CONT_SIZE);
+        if (e && pte_cont(pte_read_once(e)) && (b < start || b + CONT_SIZE > end))
+            contpte_unfold(mm, edges[i], e);
+    }
     int level;
     for (uint64_t a = start; a < end; a += PAGE_SIZE) {
         pte_t *e = pt_walk(&mm->pt, a, LEAF_LEVEL, false, &level);
@@ -274,6 +287,7 @@ int mm_unmap(struct mm *mm, uint64_t start, uint64_t len)
     }
     tlb_gather_finish(&g);
     mm_unlock(mm);
+    rule_check_op_end("unmap");
     return 0;
 }
 
@@ -283,6 +297,7 @@ void mm_destroy(struct mm *mm)
         mm_activate(NULL);
     mm_unmap(mm, MM_VA_BASE, MM_VA_END - MM_VA_BASE);
     pgtable_destroy(&mm->pt);
+    rule_check_untrack(&mm->pt);
     mm_used[mm->id - 1] = false;
 }
 

@@ -5,6 +5,7 @@
 #include "mmu/mm.h"
 #include "mmu/page_alloc.h"
 #include "boot/trap.h"
+#include "mmu/rule_check.h"
 
 /* ---- the page-table lock ---- */
 void mm_lock(struct mm *mm, const char *who);
@@ -61,6 +62,7 @@ struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr);
 
 /* ---- fault handling, NUMA, batching ---- */
 enum fault_result mm_handle_fault(const struct fault_info *fi);
+extern bool mm_in_fault;     /* inside the fault handler: operations end with it */
 int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bool write);
 /* Change the protection of [start, end) inside one VMA (mprotect.c). */
 long change_protection(struct mm *mm, struct vma *v, uint64_t start, uint64_t end,

@@ -130,5 +130,6 @@ int mm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned vm_prot)
     }
     tlb_gather_finish(&g);
     mm_unlock(mm);
+    rule_check_op_end("mprotect");
     return 0;
 }

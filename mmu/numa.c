@@ -6,7 +6,8 @@
 #include "mmu/mm_internal.h"
 #include "mmu/contpte.h"
 
-static int numa_target = -1;        /* where hint faults migrate to (-1: never) */
+static int numa_target = -1;
+bool mm_in_fault;        /* where hint faults migrate to (-1: never) */
 
 long mm_numa_scan(struct mm *mm, uint64_t start, uint64_t len, int target_node)
 {
@@ -51,6 +52,7 @@ long mm_numa_scan(struct mm *mm, uint64_t start, uint64_t len, int target_node)
     }
     tlb_gather_finish(&g);
     mm_unlock(mm);
+    rule_check_op_end("numa_scan");
     return changed;
 }
 
@@ -221,5 +223,7 @@ int mm_migrate(struct mm *mm, uint64_t addr, int node)
     mm_lock(mm, "migrate");
     int r = migrate_folio_locked(mm, head, node);
     mm_unlock(mm);
+    if (!mm_in_fault)
+        rule_check_op_end("migrate");
     return r;
 }

@@ -131,6 +131,7 @@ void tlb_gather_finish(struct tlb_gather *g)
                         !g->freed_tables);
     /* Only now can no walker reach the unlinked tables: free them. */
     for (int i = 0; i < g->nr_tables; i++) {
+        rule_check_table_freed(g->tables[i]);
         palloc_free(g->tables[i], 0);
         ev_inc(EV_PT_FREE);
     }

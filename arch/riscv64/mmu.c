@@ -49,6 +49,7 @@ void arch_mmu_probe(void)
     mmu_caps.svinval = isa_has("svinval");
     mmu_caps.svpbmt = isa_has("svpbmt");
     mmu_caps.tlbi_range = false;
+    mmu_caps.caches_invalid = true;
     /* A/D: found by probing once translation is on (arch_set_hw_ad_probed). */
 }
 

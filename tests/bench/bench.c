@@ -6,26 +6,37 @@
  * runs everything (the full set). An unknown name lists what exists.
  *
  * Benchmarks (name: variants; params; baseline) -- [D] = in bench=default:
- *   overhead [D]      back-to-back, empty-op: the cost of the counter reads
- *                     around every measurement (reported, never subtracted)
- *   tlb_raw [D]       per-page, per-block, range, asid (+ barriers): raw TLB
- *                     maintenance on an ASID with its pages in the TLB;
- *                     pages=1,16,512; baseline per-page. range = arm64
- *                     FEAT_TLBIRANGE or riscv Svinval (else unavailable)
- *   first_access [D]  preset, hw-ad, sw-fault: first write to each page after
- *                     a write-unprotect, A/D set by the unprotect, by hardware
- *                     or by a software fault; baseline preset
- *   mprotect [D]      per-page, per-block, range, asid, auto (+ -unbatched):
- *                     one mprotect call RW->RO and RO->RW over 64 KiB and
- *                     2 MiB, 4 KiB and 64 KiB folios; baseline per-page
- *   mprotect_full     the same over 512 KiB, 8 MiB and 32 MiB
- *   numa_hint [D]     none, savedwrite, can_change: NUMA scan + first write
- *                     per page; baseline none
- *   numa_migrate      folio-4k, folio-64k: migration between nodes per page
- *                     (needs 2 NUMA nodes)
- *   anon_fault [D]    folio-4k, folio-64k: first-touch write faults per page
- *   fork_cow [D]      folio-4k, folio-64k: fork, then the COW write of every
- *                     page in the child (phase=fork / phase=cow-write)
+ *   overhead [D]      back-to-back, empty-op: the counter reads around every
+ *                     measurement (reported, never subtracted)
+ *   tlb_raw [D]       per-page, per-block, range, asid; pages=1,16,512;
+ *                     baseline per-page; plus pre+post (op=barriers): raw
+ *                     invalidates on a private ASID whose pages are in the
+ *                     TLB. range = arm64 FEAT_TLBIRANGE or riscv Svinval,
+ *                     per-block needs CONT/Svnapot (else "unavailable")
+ *   first_access [D]  preset, hw-ad, sw-fault; pages=128, op=first-write;
+ *                     baseline preset: first write to each page after a
+ *                     write-unprotect that preset young+dirty, or left them
+ *                     to hardware A/D, or to software A/D faults (which ones
+ *                     run depends on the CPU and boot; a comment says)
+ *   mprotect [D]      per-page, per-block, range, asid, auto, each also
+ *                     -unbatched; size_kib=64,2048 x folio_kib=4,64 x
+ *                     op=rw->ro,ro->rw; baseline per-page: one mm_mprotect
+ *                     call (explicit policies with no ASID threshold; auto =
+ *                     Linux's choice and threshold)
+ *   mprotect_full     the same over size_kib=512, 8192, 32768
+ *   numa_hint [D]     none, savedwrite, can_change; size_kib=1024 x
+ *                     folio_kib=4,64; baseline none: NUMA scan (no target
+ *                     node) + one write per page
+ *   numa_migrate      folio-4k, folio-64k; size_kib=256; baseline folio-4k:
+ *                     mm_migrate of every folio to the other node (needs two
+ *                     NUMA nodes, else a comment and no result)
+ *   anon_fault [D]    folio-4k, folio-64k; size_kib=1024; baseline folio-4k:
+ *                     first-touch write faults
+ *   fork_cow [D]      folio-4k, folio-64k; size_kib=1024 x phase=fork,
+ *                     cow-write; baseline folio-4k: mm_fork of a freshly
+ *                     written mm, then the COW write of every page in the child
+ * Variants this machine cannot run print "# bench <name>: variant ...
+ * unavailable: <why>" instead of a result. Self-tests: tests/bench/bench_tests.c.
  *
  * Each case runs 1 warm-up repetition and `reps` measured ones (default 5)
  * and prints one line (a single printf):
@@ -40,8 +51,13 @@
  * timed op); figures per unit are in "per" as integer thousandths
  * (tlbi_milli: broadcast invalidates, ev_tlbi_total; faults_milli: faults
  * resolved). No floating point anywhere.
- * Nothing in a BENCH line depends on addresses: under QEMU -icount shift=0
- * two identical runs print identical lines.
+ * Counters are read timer, instret, cycles ... op ... cycles, instret,
+ * timer (cycles is the innermost window); a counter that does not advance
+ * in this boot (boot.have_*) is printed as null with the reason in "note".
+ * Nothing in a BENCH line depends on addresses: under QEMU
+ * -icount shift=0,sleep=off two identical runs print identical lines
+ * (without sleep=off QEMU's virtual clock starts at a varying offset, so on
+ * riscv, whose timer ticks every 100 ns, time_ns may differ by one tick).
  */
 #include "boot/kernel.h"
 #include "boot/boot.h"
@@ -187,6 +203,9 @@ static struct kbench_stats stats_of(const uint64_t *v, unsigned n, unsigned *med
     return s;
 }
 
+/* Comment lines are indented like KTAP diagnostics in the self-tests. */
+static const char *pfx(const struct kbench_ctx *b) { return b->test_mode ? "        " : ""; }
+
 static void print_line(struct kbench_ctx *b, const char *json)
 {
     if (b->test_mode)
@@ -220,7 +239,7 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
     if (reps > KBENCH_MAX_REPS)
         reps = KBENCH_MAX_REPS;
     if (!c->variant || !*c->variant || !c->unit || c->per == 0 || !params_ok(params)) {
-        printf("# bench %s: error: malformed case (variant %s)\n", b->bench->name,
+        printf("%s# bench %s: error: malformed case (variant %s)\n", pfx(b), b->bench->name,
                c->variant ? c->variant : "(null)");
         b->failed++;
         return -1;
@@ -230,7 +249,7 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
         if (c->setup && c->setup(c->arg) != 0) {
             if (c->teardown)
                 c->teardown(c->arg);        /* must cope with a partial setup */
-            printf("# bench %s: error: variant %s {%s}: setup failed\n", b->bench->name,
+            printf("%s# bench %s: error: variant %s {%s}: setup failed\n", pfx(b), b->bench->name,
                    c->variant, params);
             b->failed++;
             return -1;
@@ -244,7 +263,7 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
         if (c->teardown)
             c->teardown(c->arg);
         if (rc != 0) {
-            printf("# bench %s: error: variant %s {%s}: operation failed (%d)\n",
+            printf("%s# bench %s: error: variant %s {%s}: operation failed (%d)\n", pfx(b),
                    b->bench->name, c->variant, params, rc);
             b->failed++;
             return -1;
@@ -329,7 +348,8 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
     }
     jb_printf(&j, "}");
     if (j.overflow) {
-        printf("# bench %s: error: variant %s: result line too long\n", b->bench->name, c->variant);
+        printf("%s# bench %s: error: variant %s: result line too long\n", pfx(b),
+               b->bench->name, c->variant);
         b->failed++;
         return -1;
     }
@@ -343,7 +363,7 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
 void kbench_unavailable(struct kbench_ctx *b, const char *variant, const char *params,
                         const char *why)
 {
-    printf("# bench %s: variant %s {%s} unavailable: %s\n", b->bench->name, variant,
+    printf("%s# bench %s: variant %s {%s} unavailable: %s\n", pfx(b), b->bench->name, variant,
            params ? params : "", why);
     b->unavailable++;
 }
@@ -355,7 +375,7 @@ void kbench_note(struct kbench_ctx *b, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    printf("# bench %s: %s\n", b->bench->name, msg);
+    printf("%s# bench %s: %s\n", pfx(b), b->bench->name, msg);
 }
 
 /* ------------------------------------------------------------ selection */

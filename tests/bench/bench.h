@@ -1,8 +1,10 @@
 /* In-kernel benchmarks (boot argument bench=<glob>). */
 #ifndef TESTS_BENCH_BENCH_H
 #define TESTS_BENCH_BENCH_H
-/* Run the benchmarks matching glob; prints BENCH-BEGIN, one BENCH {json}
- * line per result, BENCH-END. Returns the number run, or -1 if the glob
- * matched nothing (after listing the available ones). */
+/* Run the benchmarks matching glob (comma-separated globs; the word
+ * "default" = the default set; NULL or "" = the default set); prints
+ * BENCH-BEGIN, one BENCH {json} line per result, BENCH-END. Returns the
+ * number of results, or -1 if the glob matched nothing (after listing the
+ * available ones) or a case failed. Harness API: tests/bench/kbench.h. */
 int bench_run(const char *glob);
 #endif

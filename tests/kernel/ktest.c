@@ -1,6 +1,7 @@
 /* KTAP v1 test runner (see ktest.h). */
 #include "boot/kernel.h"
 #include "boot/boot.h"
+#include "mmu/rule_check.h"
 #include "tests/kernel/ktest.h"
 #include <stdarg.h>
 
@@ -140,6 +141,14 @@ void ktest_log(const char *fmt, ...)
     va_end(ap);
 }
 
+void ktest_fail_current(const char *why)
+{
+    if (running)
+        running->failed = true;
+    else
+        printf("# failure outside any test: %s\n", why);
+}
+
 const char *ktest_current(void)
 {
     static char buf[96];
@@ -183,9 +192,12 @@ static unsigned run_suite(const char *glob, const struct ktest_suite *s, unsigne
             running_suite_no = suite_no;
             if (s->before)
                 s->before(&t);
+            rule_check_reset();
+            rule_check_on = true;
             c->fn(&t);
             if (s->after)
                 s->after(&t);
+            rule_check_op_end("test case");
             running = NULL;
         }
         if (t.failed) {

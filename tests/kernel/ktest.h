@@ -66,6 +66,8 @@ int ktest_run(const char *glob);
 /* Called by the trap code when an unexpected exception hits a running case:
  * reports it `not ok` and bails out of the KTAP stream. */
 void ktest_crashed(const char *what);
+/* Fail the running case (from outside it: the rule checker). */
+void ktest_fail_current(const char *why);
 /* Name of the running case ("suite.case") or NULL. */
 const char *ktest_current(void);
 /* Glob matching shared with benchmarks and the shell: '*', '?', and

@@ -19,6 +19,7 @@
 #include <asm/sysreg.h>
 #include <asm/tlbi_range.h>
 #include "mmu/events.h"
+#include "mmu/rule_check.h"
 
 struct mmu_caps {
     int va_bits, levels;        /* 48/4 or 39/3 */
@@ -29,16 +30,31 @@ struct mmu_caps {
     bool cont;                  /* contiguous hint: always architected on arm64 */
     bool svinval;               /* riscv only: false here */
     unsigned bbm_level;         /* FEAT_BBM level (ID_AA64MMFR2_EL1.BBM) */
+    bool caches_invalid;        /* TLBs may hold invalid entries: never on arm64 */
 };
 extern struct mmu_caps mmu_caps;
 
-static inline void dsb_ishst(void) { __asm__ volatile("dsb ishst" ::: "memory"); ev_inc(EV_BARRIER); }
-static inline void dsb_ish(void) { __asm__ volatile("dsb ish" ::: "memory"); ev_inc(EV_BARRIER); }
+static inline void dsb_ishst(void)
+{
+    __asm__ volatile("dsb ishst" ::: "memory");
+    ev_inc(EV_BARRIER);
+    if (rule_check_on)
+        rule_check_barrier(false);
+}
+static inline void dsb_ish(void)
+{
+    __asm__ volatile("dsb ish" ::: "memory");
+    ev_inc(EV_BARRIER);
+    if (rule_check_on)
+        rule_check_barrier(true);
+}
 static inline void isb_counted(void) { __asm__ volatile("isb" ::: "memory"); ev_inc(EV_BARRIER); }
 
 static inline pte_t pte_read_once(const pte_t *p) { return *(const volatile pte_t *)p; }
 static inline void pte_store(pte_t *p, pte_t v)
 {
+    if (rule_check_on)
+        rule_check_store(p, *p, v);
     *(volatile pte_t *)p = v;
     ev_inc(EV_PTE_STORE);
 }
@@ -63,6 +79,8 @@ static inline void tlbi_page(uint16_t asid, uint64_t va, bool last_level)
     else
         __asm__ volatile("tlbi vae1is, %0" :: "r"(op) : "memory");
     ev_inc(EV_TLBI_PAGE);
+    if (rule_check_on)
+        rule_check_tlbi(asid, va, va + 4096);
 }
 /* FEAT_TLBIRANGE: one operation from tlbi_range_plan() (asm/tlbi_range.h).
  * Encoded with `sys` so the kernel builds for armv8.0 boards. */
@@ -78,6 +96,8 @@ static inline void tlbi_range_op(uint16_t asid, const struct tlbi_op *o, bool la
     else
         __asm__ volatile("sys #0, c8, c2, #1, %0" :: "r"(op) : "memory");   /* rvae1is */
     ev_inc(EV_TLBI_RANGE);
+    if (rule_check_on)
+        rule_check_tlbi(asid, o->va, o->va + tlbi_range_pages(o->scale, o->num) * 4096);
 }
 /* Invalidate `pages` pages from va with as few FEAT_TLBIRANGE operations as
  * tlbi_range_plan() finds; false if the CPU has no range operations. */
@@ -97,11 +117,15 @@ static inline void tlbi_asid(uint16_t asid)
 {
     __asm__ volatile("tlbi aside1is, %0" :: "r"((uint64_t)asid << 48) : "memory");
     ev_inc(EV_TLBI_ASID);
+    if (rule_check_on)
+        rule_check_tlbi(asid, 0, ~0ULL);
 }
 static inline void tlbi_all(void)
 {
     __asm__ volatile("tlbi vmalle1is" ::: "memory");
     ev_inc(EV_TLBI_ALL);
+    if (rule_check_on)
+        rule_check_tlbi(-1, 0, ~0ULL);
 }
 /* Not needed on arm64: invalid entries are never held in a TLB. */
 static inline void flush_after_make_valid(uint16_t asid, uint64_t va) { (void)asid, (void)va; }

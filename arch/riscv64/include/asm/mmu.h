@@ -14,6 +14,7 @@
 #include <asm/pte.h>
 #include <asm/sysreg.h>
 #include "mmu/events.h"
+#include "mmu/rule_check.h"
 
 struct mmu_caps {
     int va_bits, levels;        /* Sv48: 48/4, Sv39: 39/3 */
@@ -25,12 +26,15 @@ struct mmu_caps {
     bool svinval;
     bool svpbmt;
     unsigned bbm_level;         /* 0: Svnapot changes always need break-before-make */
+    bool caches_invalid;        /* the privileged spec allows caching invalid entries */
 };
 extern struct mmu_caps mmu_caps;
 
 static inline pte_t pte_read_once(const pte_t *p) { return *(const volatile pte_t *)p; }
 static inline void pte_store(pte_t *p, pte_t v)
 {
+    if (rule_check_on)
+        rule_check_store(p, *p, v);
     *(volatile pte_t *)p = v;
     ev_inc(EV_PTE_STORE);
 }
@@ -51,23 +55,33 @@ static inline void tlbi_page(uint16_t asid, uint64_t va, bool last_level)
         ev_inc(EV_TLBI_PAGE);
     } else if (asid == 0) {
         tlbi_all();
+        return;
     } else if (last_level) {
         __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
         ev_inc(EV_TLBI_PAGE);
     } else {
         __asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)asid) : "memory");
         ev_inc(EV_TLBI_ASID);
+        if (rule_check_on)
+            rule_check_tlbi(asid, 0, ~0ULL);
+        return;
     }
+    if (rule_check_on)
+        rule_check_tlbi(asid, va, va + 4096);
 }
 static inline void tlbi_asid(uint16_t asid)
 {
     __asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)asid) : "memory");
     ev_inc(EV_TLBI_ASID);
+    if (rule_check_on)
+        rule_check_tlbi(asid, 0, ~0ULL);
 }
 static inline void tlbi_all(void)
 {
     __asm__ volatile("sfence.vma" ::: "memory");
     ev_inc(EV_TLBI_ALL);
+    if (rule_check_on)
+        rule_check_tlbi(-1, 0, ~0ULL);
 }
 /* The privileged spec lets a hart cache invalid entries: after making an
  * invalid or protnone entry valid, a local fence for that page is needed or
@@ -79,6 +93,8 @@ static inline void flush_after_make_valid(uint16_t asid, uint64_t va)
     else
         __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
     ev_inc(EV_TLBI_PAGE_LOCAL);
+    if (rule_check_on)
+        rule_check_local_flush(asid, va);
 }
 /* Svinval batch: sfence.w.inval; sinval.vma...; sfence.inval.ir */
 static inline void tlbi_sinval_begin(void)
@@ -90,6 +106,8 @@ static inline void tlbi_sinval_page(uint16_t asid, uint64_t va)
 {
     __asm__ volatile(".insn r 0x73, 0, 0x0b, x0, %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
     ev_inc(EV_TLBI_SINVAL);
+    if (rule_check_on)
+        rule_check_tlbi(asid, va, va + 4096);
 }
 static inline void tlbi_sinval_end(void)
 {
