@@ -139,21 +139,23 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
             a += PAGE_SIZE;
             continue;
         }
+        /* A batch stays inside one page table, the range and the folio of
+         * its first entry: clamp before scanning, so small folios cost one
+         * entry each, not a scan to the end of the table. */
         uint64_t table_end = ALIGN_DOWN(a, pt_level_size(2)) + pt_level_size(2);
         unsigned max = (unsigned)((MIN(end, table_end) - a) / PAGE_SIZE);
-        unsigned n = pte_batch_len(ptep, max, a);
-        if (n == 0)
-            n = 1;
-        /* Clamp to the folio of the first entry. */
         struct page *p = vm_normal_page(v, a, old);
         if (p) {
             struct page *head = page_head(p);
             uint64_t left = (1ULL << head->order) - (uint64_t)(p - head);
-            if (n > left)
-                n = (unsigned)left;
+            if (max > left)
+                max = (unsigned)left;
         } else {
-            n = 1;
+            max = 1;
         }
+        unsigned n = pte_batch_len(ptep, max, a);
+        if (n == 0)
+            n = 1;
         for (unsigned i = 0; i < n;) {
             uint64_t va = a + i * PAGE_SIZE;
             pte_t *e = ptep + i;

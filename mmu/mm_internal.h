@@ -67,5 +67,6 @@ int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bo
 /* Change the protection of [start, end) inside one VMA (mprotect.c). */
 long change_protection(struct mm *mm, struct vma *v, uint64_t start, uint64_t end,
                        struct tlb_gather *g);
-int migrate_folio_locked(struct mm *mm, struct page *head, int node);
+/* Move a folio mapped (privately, once) around hint_va to node. */
+int migrate_folio_locked(struct mm *mm, struct page *head, int node, uint64_t hint_va);
 #endif

@@ -142,7 +142,7 @@ int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bo
 /* Move a folio to node: copy, then break-before-make every entry that maps
  * it in this mm (clear all, one flush, write all), keeping each entry's bits. */
 #define MIGRATE_MAX_PAGES 512
-int migrate_folio_locked(struct mm *mm, struct page *head, int node)
+int migrate_folio_locked(struct mm *mm, struct page *head, int node, uint64_t hint_va)
 {
     assert_locked(mm);
     unsigned order = head->order;
@@ -167,9 +167,14 @@ int migrate_folio_locked(struct mm *mm, struct page *head, int node)
     int moved = 0;
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);
-    /* Break: clear every entry mapping the old folio. */
+    /* Break: clear every entry mapping the old folio. A private anonymous
+     * folio that is not COW-shared is mapped once, at consecutive addresses
+     * around hint_va: only that span is searched. */
+    pte_t hint = mm_get_pte(mm, hint_va);
+    uint64_t fstart = hint_va - (pte_napot_pfn(hint, hint_va) - opfn) * PAGE_SIZE;
     for (struct vma *v = mm->vmas; v; v = v->next) {
-        for (uint64_t a = v->start; a < v->end && moved < MIGRATE_MAX_PAGES; a += PAGE_SIZE) {
+        uint64_t s = MAX(v->start, fstart), e = MIN(v->end, fstart + npages * PAGE_SIZE);
+        for (uint64_t a = s; a < e && moved < MIGRATE_MAX_PAGES; a += PAGE_SIZE) {
             pte_t *ptep = mm_pte_ptr(mm, a, false);
             if (!ptep)
                 continue;
@@ -221,7 +226,7 @@ int mm_migrate(struct mm *mm, uint64_t addr, int node)
     if (folio_mapped_shared(head))
         return MM_EEXIST;                               /* COW-shared: not migrated */
     mm_lock(mm, "migrate");
-    int r = migrate_folio_locked(mm, head, node);
+    int r = migrate_folio_locked(mm, head, node, ALIGN_DOWN(addr, PAGE_SIZE));
     mm_unlock(mm);
     if (!mm_in_fault)
         rule_check_op_end("migrate");

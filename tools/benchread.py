@@ -95,10 +95,12 @@ def ratio_text(r):
 
 # ------------------------------------------------------------------ validation
 def _check_stats(obj, field, required):
-    s = obj.get(field)
+    # A counter that does not run on this CPU is reported as null (the kernel
+    # says why in "note"): the field must be there, its value may be null.
+    if field not in obj:
+        return f"missing required field '{field}'" if required else None
+    s = obj[field]
     if s is None:
-        if required:
-            return f"missing required field '{field}'"
         return None
     if not isinstance(s, dict):
         return f"field '{field}' must be an object with min/median/max"

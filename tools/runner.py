@@ -157,7 +157,9 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
     if config.arch == "arm64" and "-semihosting" not in args:
         cmd.append("-semihosting")
     if "-icount" not in args:
-        cmd += ["-icount", "shift=0"]
+        # sleep=off: virtual time never waits for the host, so even the timer
+        # figures repeat exactly from run to run.
+        cmd += ["-icount", "shift=0,sleep=off"]
     if "-no-reboot" not in args:
         cmd.append("-no-reboot")
     boot = join_bootargs(config.bootargs, extra_bootargs)

@@ -59,6 +59,14 @@ if [ $host_only -eq 0 ]; then
     if [ -z "$p" ]; then p=0; f=1; problems+=("$arch runner gave no result line"); fi
     [ "$f" -ne 0 ] && problems+=("QEMU $arch")
     add "$p" "$f" "${s:-0}"
+    echo "== serial shell sessions $arch"
+    $PY tools/shell_session.py --arch $arch | tee build/logs/shell-$arch.txt
+    last=$(tail -1 build/logs/shell-$arch.txt)
+    p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$last")
+    f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$last")
+    if [ -z "$p" ]; then p=0; f=1; fi
+    [ "$f" -ne 0 ] && problems+=("shell $arch")
+    add "$p" "$f"
   done
 fi
 

@@ -151,6 +151,15 @@ class Reader(unittest.TestCase):
             mutate(o)
             self.assertIn(needle, benchread.validate_result(o))
 
+    def test_unavailable_counter_is_null(self):
+        # A board without a usable cycle counter reports null with a note: kept.
+        o = json.loads(json.dumps(fx.RESULTS[0]))
+        o.update(cycles=None, note="cycle counter does not advance")
+        self.assertIsNone(benchread.validate_result(o))
+        self.assertIsNone(benchread.median(o, "cycles"))
+        o.pop("cycles")
+        self.assertIn("'cycles'", benchread.validate_result(o))
+
 
 class Report(unittest.TestCase):
     def table_rows(self, md, heading):

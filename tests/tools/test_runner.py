@@ -96,7 +96,7 @@ class Command(unittest.TestCase):
         self.assertEqual(cmd[1:5], ["-M", "virt", "-cpu", "max"])
         for flag in ("-nographic", "-semihosting", "-no-reboot"):
             self.assertIn(flag, cmd)
-        self.assertEqual(cmd[cmd.index("-icount") + 1], "shift=0")
+        self.assertEqual(cmd[cmd.index("-icount") + 1], "shift=0,sleep=off")
         self.assertEqual(cmd[cmd.index("-kernel") + 1], "build/arm64/kernel.elf")
         self.assertEqual(cmd[cmd.index("-append") + 1], "log=2 test=mmu.* exit=semihosting")
 
@@ -106,7 +106,7 @@ class Command(unittest.TestCase):
         self.assertEqual(cmd[0], "qemu-system-riscv64")
         self.assertNotIn("-semihosting", cmd)
         self.assertIn("-no-reboot", cmd)
-        self.assertEqual(cmd[cmd.index("-icount") + 1], "shift=0")
+        self.assertEqual(cmd[cmd.index("-icount") + 1], "shift=0,sleep=off")
         self.assertEqual(cmd[cmd.index("-append") + 1], "")
 
     def test_no_duplicate_icount(self):
