@@ -53,7 +53,7 @@ SRCS_C := $(wildcard boot/*.c arch/$(ARCH)/*.c mmu/*.c tests/kernel/*.c tests/be
 SRCS_S := $(wildcard boot/$(ARCH)/*.S arch/$(ARCH)/*.S)
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRCS_S))
 
-.PHONY: all kernel test host-test tools-test run bench console debug deps check-toolchain clean
+.PHONY: all kernel test host-test host-build tools-test run bench console debug deps check-toolchain clean
 all: kernel
 kernel: $(KERNEL)
 
@@ -102,9 +102,18 @@ deps:
 test: deps
 	@tools/test.sh $(TEST_ARCHES)
 
+# The main job: boot ARCH (2 NUMA nodes) under -icount shift=0, run the default
+# benchmark set, print the Markdown table; results and plots in results/run-ARCH.
 run: deps
-	@$(MAKE) --no-print-directory ARCH=$(ARCH) kernel
-	@$(PYTHON) tools/runner.py --arch $(ARCH) --config '$(ARCH)-el1,$(ARCH)-sv48'
+	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) kernel
+	@$(PYTHON) tools/benchread.py qemu --arch $(ARCH) --config $(ARCH)-numa --bench default -o results/run-$(ARCH)
+
+# Both arches, the full benchmark set, results under results/<arch>.
+bench: deps
+	@set -e; for a in arm64 riscv64; do \
+	  $(MAKE) --no-print-directory -s ARCH=$$a kernel; \
+	  $(PYTHON) tools/benchread.py qemu --arch $$a --config $$a-numa --bench '*' --timeout 600 -o results/$$a; \
+	done
 
 console: deps kernel
 	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -append "shell"

@@ -38,8 +38,10 @@ void boot_report_first_test(void)
     done = true;
     uint64_t t = read_timer(), f = timer_freq_hz();
     uint64_t ns = f ? (t * 1000000000ULL / f) : 0;
-    printf("# boot-to-first-test: %llu ns since reset (%s); %llu instructions since reset (%s)%s\n",
-           (unsigned long long)ns, COUNTER_TIME_NAME, (unsigned long long)read_instret(),
-           COUNTER_INSTR_NAME,
+    uint64_t i = read_instret();
+    printf("# boot-to-first-test: %llu ns since reset (%s); %llu instructions since the counter "
+           "started (%s), %llu of them in the kernel since kmain%s\n",
+           (unsigned long long)ns, COUNTER_TIME_NAME, (unsigned long long)i, COUNTER_INSTR_NAME,
+           (unsigned long long)(i - boot.boot_instret),
            boot.icount ? " [icount: 1 instruction = 1 ns]" : "");
 }

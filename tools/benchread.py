@@ -619,35 +619,94 @@ def _write_plots(results, outdir):
         families.setdefault(r["name"], []).append(r)
     written = []
     for name, group in families.items():
-        metrics = [m for m in ("cycles", "instructions")
-                   if any(median(r, m) is not None for r in group)]
-        fig, axes = plt.subplots(1, len(metrics), figsize=(6.4 * len(metrics), 4.8),
-                                 squeeze=False)
-        icount = any(r.get("icount") for r in group)
-        targets = sorted({f"{r['arch']}/{r.get('machine', '?')}/{r.get('cpu', '?')}"
-                          for r in group})
-        size_key = _size_param(group)
-        for ax, metric in zip(axes[0], metrics):
-            sources = sorted({(r.get("counters") or {}).get(metric, "?") for r in group})
-            src = ", ".join(sources)
-            if metric == "cycles" and icount:
-                src += ", QEMU icount"
-            ax.set_ylabel(f"median {metric} / op ({src})")
-            if size_key:
-                _plot_lines(ax, group, metric, size_key)
-            else:
-                _plot_bars(ax, group, metric)
-            ax.set_title(f"{metric}")
-            ax.grid(True, axis="y", alpha=0.3)
-        fig.suptitle(f"{name} - {', '.join(targets)}"
-                     + (" (QEMU -icount: not real TLB costs)" if icount else ""))
-        fig.tight_layout()
+        fig = _family_figure(plt, name, group)
         base = os.path.join(pdir, _safe(name))
         for ext in ("png", "svg"):
-            fig.savefig(f"{base}.{ext}", dpi=110)
+            fig.savefig(f"{base}.{ext}", dpi=110, bbox_inches="tight")
             written.append(f"{base}.{ext}")
         plt.close(fig)
     return written
+
+
+TLBI_EVENTS = ("tlbi_page", "tlbi_range", "tlbi_sinval", "tlbi_asid", "tlbi_all")
+
+
+def _tlbi_total(r):
+    ev = r.get("events") or {}
+    return sum(ev.get(k, 0) for k in TLBI_EVENTS if _is_num(ev.get(k, 0)))
+
+
+def _family_figure(plt, name, group):
+    """One panel per parameter group (other than a varying size), a row for the
+    cost metric and, where the family invalidates, a row for TLB invalidates
+    per operation; one legend for the whole figure."""
+    icount = any(r.get("icount") for r in group)
+    # Under icount cycles == instructions: show the instruction count, named as such.
+    metric = "instructions" if icount or all(median(r, "cycles") is None for r in group) else "cycles"
+    if all(median(r, metric) is None for r in group):
+        metric = "cycles"
+    sources = sorted({(r.get("counters") or {}).get(metric, "?") for r in group})
+    size_key = _size_param(group)
+    sub = {}
+    for r in group:
+        key = tuple(sorted((k, canon(v)) for k, v in r["params"].items() if k != size_key))
+        sub.setdefault(key, []).append(r)
+    keys = list(sub)
+    rows = [metric] + (["tlbi"] if any(_tlbi_total(r) for r in group) else [])
+    ncols = min(len(keys), 4)
+    nrows_per = (len(keys) + ncols - 1) // ncols
+    fig, axes = plt.subplots(len(rows) * nrows_per, ncols, squeeze=False,
+                             figsize=(4.6 * ncols, 3.4 * len(rows) * nrows_per))
+    handles = {}
+    for gi, key in enumerate(keys):
+        for ri, row in enumerate(rows):
+            ax = axes[ri * nrows_per + gi // ncols][gi % ncols]
+            rs = sub[key]
+            if row == "tlbi":
+                val = _tlbi_total
+                ax.set_ylabel("TLB invalidates / op\n(event counter)")
+                ax.set_yscale("symlog", linthresh=1)
+            else:
+                val = lambda r, m=metric: median(r, m)  # noqa: E731
+                ax.set_ylabel(f"median {metric} / op\n({', '.join(sources)})")
+            if size_key:
+                for var in dict.fromkeys(r["variant"] for r in rs):
+                    pts = sorted((r["params"][size_key], val(r)) for r in rs
+                                 if r["variant"] == var and val(r) is not None)
+                    if pts:
+                        h, = ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=var)
+                        handles.setdefault(var, h)
+                xs = [r["params"][size_key] for r in rs]
+                if min(xs) > 0 and max(xs) / min(xs) >= 8:
+                    ax.set_xscale("log", base=2)
+                unit = _unit_of(size_key)
+                ax.set_xlabel(size_key + (f" ({unit})" if unit else ""))
+            else:
+                vs = [r for r in rs if val(r) is not None]
+                cmap = plt.get_cmap("tab10")
+                for i, r in enumerate(vs):
+                    h = ax.bar(i, val(r), color=cmap(i % 10), label=r["variant"])
+                    handles.setdefault(r["variant"], h)
+                ax.set_xticks(range(len(vs)))
+                ax.set_xticklabels([r["variant"] for r in vs], rotation=30, ha="right",
+                                   fontsize="small")
+            title = ", ".join(f"{k}={v}" for k, v in key) or name
+            ax.set_title(title, fontsize="small")
+            ax.grid(True, axis="y", alpha=0.3)
+    for k in range(len(keys), nrows_per * ncols):
+        for ri in range(len(rows)):
+            axes[ri * nrows_per + k // ncols][k % ncols].set_visible(False)
+    targets = sorted({f"{r['arch']}/{r.get('machine', '?')}/{r.get('cpu', '?')}" for r in group})
+    fig.suptitle(f"{name} - {', '.join(targets)}"
+                 + ("\nQEMU -icount shift=0: cycles are instruction counts, not real TLB costs"
+                    if icount else ""), fontsize="medium")
+    if size_key and handles:
+        fig.legend(list(handles.values()), list(handles), loc="lower center",
+                   ncol=min(len(handles), 6), fontsize="small", bbox_to_anchor=(0.5, -0.02))
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+    else:
+        fig.tight_layout()
+    return fig
 
 
 def _series_label(r, size_key, varying):
