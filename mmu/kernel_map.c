@@ -12,7 +12,7 @@ static void map_device(uint64_t base, uint64_t size)
     int level;
     for (uint64_t a = ALIGN_DOWN(base, 2ULL << 20); a < base + size; a += 2ULL << 20)
         if (!pt_lookup(&kernel_pgtable, a, &level) &&
-            pt_map(&kernel_pgtable, a, a, 2ULL << 20, pgprot_kernel_device(), KMAP_FLAGS) == -1)
+            pt_map(&kernel_pgtable, a, a, 2ULL << 20, pgprot_mmio(), KMAP_FLAGS) == -1)
             panic("out of memory mapping MMIO at 0x%llx", (unsigned long long)a);
 }
 
@@ -66,7 +66,7 @@ void mmu_init(void)
     /* MMIO: everything below RAM (QEMU virt), plus the UART and the test
      * finisher wherever they are (Raspberry Pi: above RAM). */
     if (lowest_ram && lowest_ram != ~0ULL)
-        if (pt_map(&kernel_pgtable, 0, 0, lowest_ram, pgprot_kernel_device(), KMAP_FLAGS) < 0)
+        if (pt_map(&kernel_pgtable, 0, 0, lowest_ram, pgprot_mmio(), KMAP_FLAGS) < 0)
             panic("cannot map MMIO below RAM");
     if (dt->uart.base)
         map_device(dt->uart.base, 4096);

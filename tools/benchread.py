@@ -440,6 +440,10 @@ def render_tables(results, warnings_out=None):
             for e in r["events"]:
                 if e not in events:
                     events.append(e)
+        # Only the events that happened in this comparison (every event is
+        # still in results.csv / results.jsonl); say which were all zero.
+        zero = [e for e in events if not any(r["events"].get(e) for r in group)]
+        events = [e for e in events if e not in zero]
         head = (["target"] if multi_target else []) + ["variant", "cycles"]
         if have_instr:
             head.append("instructions")
@@ -448,6 +452,10 @@ def render_tables(results, warnings_out=None):
         head.append(f"cycles/{unit}")
         if have_instr:
             head.append(f"instr/{unit}")
+        # Per-unit event figures the kernel computed (integers in thousandths).
+        per_extra = [(k, lbl) for k, lbl in (("faults_milli", "faults"), ("tlbi_milli", "tlbi"))
+                     if any(_is_num(r["per"].get(k)) for r in group)]
+        head += [f"{lbl}/{unit}" for _, lbl in per_extra]
         head += events
         head += ["cycles vs baseline"] + (["instr vs baseline"] if have_instr else [])
         lines.append("| " + " | ".join(head) + " |")
@@ -468,6 +476,8 @@ def render_tables(results, warnings_out=None):
             row.append(fmt(cyc / per if cyc is not None else None) + suffix)
             if have_instr:
                 row.append(fmt(ins / per if ins is not None else None) + suffix)
+            row += [fmt(r["per"][k] / 1000 if _is_num(r["per"].get(k)) else None, 3)
+                    for k, _ in per_extra]
             row += [fmt(r["events"].get(e)) for e in events]
             if problem:
                 if warnings_out is not None:
@@ -483,6 +493,9 @@ def render_tables(results, warnings_out=None):
                 row += ["-"] + (["-"] if have_instr else [])
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
+        if zero:
+            lines.append(f"Zero for every variant here: {', '.join(zero)}.")
+            lines.append("")
     return "\n".join(lines)
 
 

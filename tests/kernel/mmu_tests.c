@@ -10,6 +10,7 @@
 #include "mmu/page_alloc.h"
 #include "mmu/pgtable.h"
 #include "tests/kernel/ktest.h"
+#include "boot/boot.h"
 
 #define TEST_ASID   7
 #define TEST_VA     (MM_VA_BASE + 0x40000000ULL)   /* 1 GiB into the window */
@@ -515,7 +516,28 @@ static void flush_policies(struct ktest *t)
     tlb_params = saved;
 }
 
+/* The kernel map gives MMIO device attributes and RAM normal ones. */
+static void kernel_map_attributes(struct ktest *t)
+{
+    int level;
+    pte_t *u = pt_lookup(&kernel_pgtable, boot.dt.uart.base, &level);
+    pte_t *r = pt_lookup(&kernel_pgtable, (uintptr_t)&kernel_pgtable, &level);
+    KASSERT(t, u && r, "console or kernel data not mapped");
+    pte_t uv = pte_read_once(u), rv = pte_read_once(r);
+#ifdef __riscv
+    uint64_t pbmt_u = (uv >> 61) & 3, pbmt_r = (rv >> 61) & 3;
+    KEXPECT_EQ(t, pbmt_u, mmu_caps.svpbmt ? 2 : 0);      /* IO with Svpbmt, else PMA */
+    KEXPECT_EQ(t, pbmt_r, 0);
+    KEXPECT(t, !(uv & (1ULL << 3)), "MMIO mapped executable");
+#else
+    KEXPECT_EQ(t, (uv >> 2) & 7, 1);                       /* AttrIndx 1: Device-nGnRE */
+    KEXPECT_EQ(t, (rv >> 2) & 7, 0);                       /* AttrIndx 0: Normal WB */
+    KEXPECT(t, (uv >> 53) & 1, "MMIO mapped executable (PXN clear)");
+#endif
+}
+
 static const struct ktest_case mmu_cases[] = {
+    KTEST_CASE(kernel_map_attributes),
     KTEST_CASE(write_to_readonly_faults),
     KTEST_CASE(read_unmapped_faults),
     KTEST_CASE(read_protnone_faults),

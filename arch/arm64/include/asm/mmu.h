@@ -148,6 +148,9 @@ static inline pte_t pte_set_pfn(pte_t v, uint64_t pfn)
     return (v & ~ARM64_PTE_ADDR_MASK) | (pfn << 12);
 }
 
+/* Kernel MMIO mappings: Device-nGnRE (MAIR attribute 1). */
+static inline pgprot_t pgprot_mmio(void) { return pgprot_kernel_device(); }
+
 /* Make freshly written instructions at [va, va+len) executable. */
 void icache_sync(uint64_t va, uint64_t len);
 

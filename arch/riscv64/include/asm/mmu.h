@@ -132,6 +132,17 @@ static inline pte_t pte_block_to_next(pte_t blk, uint64_t pfn, int next_level)
 /* The same leaf entry (valid or not, every bit kept) pointing at pfn. */
 static inline pte_t pte_set_pfn(pte_t v, uint64_t pfn) { return pte_block_to_next(v, pfn, 3); }
 
+/* Kernel MMIO mappings: with Svpbmt, PBMT = IO (non-cacheable, strongly
+ * ordered; bits 62:61 = 0b10); without it the PMAs already make MMIO I/O, and
+ * the PBMT bits are reserved (they must stay 0). */
+static inline pgprot_t pgprot_mmio(void)
+{
+    pgprot_t p = pgprot_kernel_device();
+    if (mmu_caps.svpbmt)
+        p.bits |= 1ULL << 62;
+    return p;
+}
+
 void icache_sync(uint64_t va, uint64_t len);
 void arch_mmu_probe(void);
 void arch_mmu_enable(uint64_t root_pa);
