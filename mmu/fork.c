@@ -68,6 +68,37 @@ struct mm *mm_fork(struct mm *parent)
     return child;
 }
 
+/* Rewrite every present PTE of [start, end) with fn. A contiguous block is
+ * unfolded first (its entries would no longer agree). An entry that was valid
+ * and writable and may lose write is invalidated through g; the software bits
+ * (soft-dirty, uffd-wp) change without an invalidate. */
+static void rewrite_present_ptes(struct mm *mm, uint64_t start, uint64_t end, pte_t (*fn)(pte_t),
+                                 struct tlb_gather *g)
+{
+    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+        pte_t *pp = mm_pte_ptr(mm, a, false);
+        if (!pp)
+            continue;
+        pte_t o = pte_read_once(pp);
+        if (!pte_present(o))
+            continue;
+        if (pte_cont(o)) {
+            contpte_unfold(mm, a, pp);
+            o = pte_read_once(pp);
+        }
+        pte_t n = fn(o);
+        if (n == o)
+            continue;
+        pte_store(pp, n);
+        if (pte_valid(o) && pte_write(o))
+            tlb_gather_add(g, a, PAGE_SIZE);
+    }
+}
+
+static pte_t soft_dirty_clear(pte_t e) { return pte_clear_soft_dirty(pte_wrprotect(e)); }
+static pte_t uffd_arm(pte_t e) { return pte_mkuffd_wp(pte_wrprotect(e)); }
+static pte_t uffd_disarm(pte_t e) { return pte_clear_uffd_wp(e); }
+
 /* CLEAR_REFS_SOFT_DIRTY: start tracking (clear the inverted VM_SOFTDIRTY) and
  * write-protect every PTE, clearing its soft-dirty bit, so the next write
  * faults and records itself. */
@@ -78,29 +109,24 @@ int mm_clear_soft_dirty(struct mm *mm)
     tlb_gather_init(&g, mm->pt.asid);
     for (struct vma *v = mm->vmas; v; v = v->next) {
         v->flags &= ~VM_SOFTDIRTY;
-        for (uint64_t a = v->start; a < v->end; a += PAGE_SIZE) {
-            pte_t *pp = mm_pte_ptr(mm, a, false);
-            if (!pp)
-                continue;
-            pte_t o = pte_read_once(pp);
-            if (!pte_present(o))
-                continue;
-            if (pte_cont(o)) {
-                contpte_unfold(mm, a, pp);
-                o = pte_read_once(pp);
-            }
-            pte_t n = pte_clear_soft_dirty(pte_wrprotect(o));
-            if (n == o)
-                continue;
-            pte_store(pp, n);
-            if (pte_valid(o) && pte_write(o))
-                tlb_gather_add(&g, a, PAGE_SIZE);
-        }
+        rewrite_present_ptes(mm, v->start, v->end, soft_dirty_clear, &g);
     }
     tlb_gather_finish(&g);
     mm_unlock(mm);
     rule_check_op_end("clear_soft_dirty");
     return 0;
+}
+
+struct uffd_arg { bool on; struct tlb_gather *g; };
+
+static void uffd_vma(struct mm *mm, struct vma *v, void *arg)
+{
+    struct uffd_arg *a = arg;
+    if (a->on)
+        v->flags |= VM_UFFD_WP;
+    else
+        v->flags &= ~VM_UFFD_WP;
+    rewrite_present_ptes(mm, v->start, v->end, a->on ? uffd_arm : uffd_disarm, a->g);
 }
 
 /* Arm (or disarm) uffd-wp on the VMAs of a range: arming write-protects the
@@ -110,42 +136,11 @@ int mm_uffd_wp(struct mm *mm, uint64_t start, uint64_t len, bool on)
 {
     if (!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE) || !len)
         return MM_EINVAL;
-    uint64_t end = start + len;
     mm_lock(mm, "uffd_wp");
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);
-    for (struct vma *v = mm->vmas; v; v = v->next) {
-        if (v->end <= start || v->start >= end)
-            continue;
-        if (v->start < start) {
-            vma_split(mm, v, start);
-            continue;
-        }
-        if (v->end > end)
-            vma_split(mm, v, end);
-        if (on)
-            v->flags |= VM_UFFD_WP;
-        else
-            v->flags &= ~VM_UFFD_WP;
-        for (uint64_t a = v->start; a < v->end; a += PAGE_SIZE) {
-            pte_t *pp = mm_pte_ptr(mm, a, false);
-            if (!pp)
-                continue;
-            pte_t o = pte_read_once(pp);
-            if (!pte_present(o))
-                continue;
-            if (pte_cont(o)) {
-                contpte_unfold(mm, a, pp);
-                o = pte_read_once(pp);
-            }
-            pte_t n = on ? pte_mkuffd_wp(pte_wrprotect(o)) : pte_clear_uffd_wp(o);
-            if (n == o)
-                continue;
-            pte_store(pp, n);
-            if (pte_valid(o) && pte_write(o))
-                tlb_gather_add(&g, a, PAGE_SIZE);
-        }
-    }
+    struct uffd_arg arg = { on, &g };
+    vma_for_each_in_range(mm, start, start + len, uffd_vma, &arg);
     tlb_gather_finish(&g);
     mm_unlock(mm);
     rule_check_op_end("uffd_wp");

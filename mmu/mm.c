@@ -149,6 +149,22 @@ struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr)
     return n;
 }
 
+void vma_for_each_in_range(struct mm *mm, uint64_t start, uint64_t end,
+                           void (*fn)(struct mm *mm, struct vma *v, void *arg), void *arg)
+{
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        if (v->end <= start || v->start >= end)
+            continue;
+        if (v->start < start) {
+            vma_split(mm, v, start);
+            continue;           /* the upper part comes next */
+        }
+        if (v->end > end)
+            vma_split(mm, v, end);
+        fn(mm, v, arg);
+    }
+}
+
 /* ---- address spaces ---- */
 static enum fault_result fault_entry(const struct fault_info *fi) { return mm_handle_fault(fi); }
 

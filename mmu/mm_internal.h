@@ -59,6 +59,10 @@ struct vma *vma_alloc(void);
 void vma_free(struct vma *v);
 /* Split vma at addr (page aligned, strictly inside); returns the upper part. */
 struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr);
+/* Split the VMAs at start and end so that [start, end) is made of whole VMAs,
+ * and call fn on each of them, in address order. */
+void vma_for_each_in_range(struct mm *mm, uint64_t start, uint64_t end,
+                           void (*fn)(struct mm *mm, struct vma *v, void *arg), void *arg);
 
 /* ---- fault handling, NUMA, batching ---- */
 enum fault_result mm_handle_fault(const struct fault_info *fi);

@@ -96,6 +96,15 @@ pte_t mprotect_new_pte(const struct vma *v, uint64_t addr, pte_t old, pgprot_t n
     return new_pte_value(v, addr, old, newprot, upgrade);
 }
 
+struct mprotect_arg { unsigned vm_prot; struct tlb_gather *g; };
+
+static void mprotect_vma(struct mm *mm, struct vma *v, void *arg)
+{
+    struct mprotect_arg *a = arg;
+    v->flags = (v->flags & ~VM_PROT_MASK) | a->vm_prot;
+    change_protection(mm, v, v->start, v->end, a->g);
+}
+
 int mm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned vm_prot)
 {
     if (!len || !IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE) ||
@@ -116,18 +125,8 @@ int mm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned vm_prot)
     mm_lock(mm, "mprotect");
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);
-    for (struct vma *v = mm->vmas; v; v = v->next) {
-        if (v->end <= start || v->start >= end)
-            continue;
-        if (v->start < start) {
-            vma_split(mm, v, start);
-            continue;           /* the upper part comes next */
-        }
-        if (v->end > end)
-            vma_split(mm, v, end);
-        v->flags = (v->flags & ~VM_PROT_MASK) | vm_prot;
-        change_protection(mm, v, v->start, v->end, &g);
-    }
+    struct mprotect_arg arg = { vm_prot, &g };
+    vma_for_each_in_range(mm, start, end, mprotect_vma, &arg);
     tlb_gather_finish(&g);
     mm_unlock(mm);
     rule_check_op_end("mprotect");
