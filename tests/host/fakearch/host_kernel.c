@@ -25,7 +25,6 @@ void panic(const char *fmt, ...)
     abort();
 }
 
-void kernel_exit(int code) { exit(code); }
 
 void host_reset_failures(void)
 {

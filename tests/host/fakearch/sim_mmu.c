@@ -21,10 +21,12 @@
  * invalidate is observable; in addition every hit is compared with the
  * page table and a hit that allows what the table no longer allows (invalid
  * now, another output address, a write to a now read-only/clean entry) is
- * reported right away. A write hitting a read-only cached entry re-walks
- * (the DBM update is done in memory). An entry that caused a permission
- * fault is dropped (real cores do not keep it; the mm relaxes permissions
- * without invalidates and relies on the retry finding the new entry).
+ * reported right away. A write hitting a read-only cached entry: with
+ * DBM in the entry and TCR.HD, a walk (the dirty update is done in memory);
+ * otherwise a permission fault from the TLB alone, even if the table allows
+ * the write by now (the mm's spurious-fault path). An entry that caused a
+ * permission fault is dropped (as real cores do in practice: the mm relaxes
+ * permissions without invalidates and relies on the retry walking again).
  * Not simulated: walk caches (freed tables reached through stale table
  * entries), speculative walks and TLB fills, other CPUs, exec accesses,
  * memory attributes, FEAT_BBM conflicts (the rule checker covers BBM).
@@ -200,9 +202,18 @@ static int translate(uint64_t va, enum access_type acc, uint64_t *pa, struct fau
     fi->level = -1;
     struct tlb_entry *t = tlb_lookup(va);
     if (t && write && (t->pte & ARM64_PTE_RDONLY) && sim_mutation != SIM_MUT_IGNORE_RDONLY) {
-        /* The hardware dirty update (or the permission fault) goes to memory. */
-        t->valid = false;
-        t = NULL;
+        if (mmu_caps.hw_dirty && (t->pte & ARM64_PTE_WRITE)) {
+            /* The hardware dirty update is done on the descriptor in memory. */
+            t->valid = false;
+            t = NULL;
+        } else {
+            /* The cached entry forbids the write: a permission fault without
+             * a walk, even if the table allows it by now (spurious fault). */
+            sim_stats.tlb_hits++;
+            fi->kind = FAULT_PERMISSION;
+            fi->level = 3;
+            return -1;
+        }
     }
     if (t) {
         sim_stats.tlb_hits++;
