@@ -145,14 +145,25 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
         uint64_t table_end = ALIGN_DOWN(a, pt_level_size(2)) + pt_level_size(2);
         unsigned max = (unsigned)((MIN(end, table_end) - a) / PAGE_SIZE);
         struct page *p = vm_normal_page(v, a, old);
-        if (p) {
-            struct page *head = page_head(p);
-            uint64_t left = (1ULL << head->order) - (uint64_t)(p - head);
-            if (max > left)
-                max = (unsigned)left;
-        } else {
-            max = 1;
+        struct page *head = p ? page_head(p) : NULL;
+        if (!head || (head->order == 0 && !pte_cont(old))) {
+            /* A small folio (or the zero page) is a batch of one: no batch
+             * machinery, as Linux batches only large folios. */
+            pte_t nvv = mprotect_new_pte(v, a, old, newprot, upgrade);
+            if (nvv != old) {
+                pte_store(ptep, nvv);
+                changed++;
+                if (pte_valid(old))
+                    tlb_gather_add(g, a, PAGE_SIZE);
+                else if (pte_valid(nvv))
+                    flush_after_make_valid(mm->pt.asid, a);
+            }
+            a += PAGE_SIZE;
+            continue;
         }
+        uint64_t left = (1ULL << head->order) - (uint64_t)(p - head);
+        if (max > left)
+            max = (unsigned)left;
         unsigned n = pte_batch_len(ptep, max, a);
         if (n == 0)
             n = 1;
