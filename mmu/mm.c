@@ -368,8 +368,17 @@ void mm_set_pte_new(struct mm *mm, pte_t *ptep, uint64_t addr, pte_t v)
 
 void mm_relax_pte(struct mm *mm, pte_t *ptep, uint64_t addr, pte_t v)
 {
+    pte_t old = pte_read_once(ptep);
     pte_store(ptep, v);
-    flush_after_make_valid(mm->pt.asid, addr);
+    /* Granting hardware write (write bit, or the dirty state that clears
+     * arm64's read-only bit): the stale entry must go. Setting only the
+     * access flag needs nothing on arm64 (entries that raise an access-flag
+     * fault are not cached); riscv fences either way. */
+    bool write_granted = (pte_write(v) && !pte_write(old)) || (pte_hw_dirty(v) && !pte_hw_dirty(old));
+    if (pte_valid(old) && write_granted)
+        flush_local_page(mm->pt.asid, addr);
+    else
+        flush_after_make_valid(mm->pt.asid, addr);
 }
 
 void mm_replace_pte(struct mm *mm, pte_t *ptep, uint64_t addr, pte_t v)

@@ -44,9 +44,9 @@ bool folio_mapped_shared(struct page *head);    /* any page of it mapped more th
 pte_t *mm_pte_ptr(struct mm *mm, uint64_t addr, bool alloc);   /* leaf entry pointer or NULL */
 /* Set a new PTE over a none/protnone/marker entry (no broadcast needed). */
 void mm_set_pte_new(struct mm *mm, pte_t *ptep, uint64_t addr, pte_t v);
-/* Relax a valid PTE (more permission, young, dirty): no invalidate on arm64
- * (a stricter stale entry only causes a spurious fault that finds the PTE
- * already fixed); riscv needs its local fence. */
+/* Relax a valid PTE (more permission, young, dirty): when write is granted
+ * the stale read-only entry is invalidated on this CPU; setting young alone
+ * needs no invalidate on arm64; riscv always takes its local fence. */
 void mm_relax_pte(struct mm *mm, pte_t *ptep, uint64_t addr, pte_t v);
 /* Replace a valid PTE by another with a different output address:
  * break-before-make (clear, invalidate, write). */

@@ -88,7 +88,7 @@ static void run_config(bool hw_ad, int policy)
            "%llu faults (%llu from TLB entries), %llu hw AF sets, %llu hw dirty sets, at most %llu faults per access\n",
            nseeds * 3, steps, failed, (unsigned long long)sim_stats.accesses, (unsigned long long)sim_stats.walks,
            (unsigned long long)sim_stats.tlb_hits, (unsigned long long)sim_stats.faults,
-           (unsigned long long)sim_stats.tlb_evict_on_fault,
+           (unsigned long long)sim_stats.tlb_faults,
            (unsigned long long)sim_stats.hw_af_sets, (unsigned long long)sim_stats.hw_dirty_sets,
            (unsigned long long)sim_stats.retries_max);
     assert_int_equal(failed, 0);

@@ -28,7 +28,7 @@ enum sim_mutation {
 extern enum sim_mutation sim_mutation;
 
 struct sim_stats {
-    uint64_t accesses, walks, tlb_hits, tlb_fills, tlb_evict_on_fault;
+    uint64_t accesses, walks, tlb_hits, tlb_fills, tlb_faults;
     uint64_t hw_af_sets, hw_dirty_sets, faults, retries_max, audits;
 };
 extern struct sim_stats sim_stats;

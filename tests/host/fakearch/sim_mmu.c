@@ -24,9 +24,9 @@
  * reported right away. A write hitting a read-only cached entry: with
  * DBM in the entry and TCR.HD, a walk (the dirty update is done in memory);
  * otherwise a permission fault from the TLB alone, even if the table allows
- * the write by now (the mm's spurious-fault path). An entry that caused a
- * permission fault is dropped (as real cores do in practice: the mm relaxes
- * permissions without invalidates and relies on the retry walking again).
+ * the write by now. An entry that caused a permission fault stays cached
+ * (the architecture allows it): the mm must invalidate the stale read-only
+ * entry when it grants write, or the access faults forever.
  * Not simulated: walk caches (freed tables reached through stale table
  * entries), speculative walks and TLB fills, other CPUs, exec accesses,
  * memory attributes, FEAT_BBM conflicts (the rule checker covers BBM).
@@ -210,6 +210,7 @@ static int translate(uint64_t va, enum access_type acc, uint64_t *pa, struct fau
             /* The cached entry forbids the write: a permission fault without
              * a walk, even if the table allows it by now (spurious fault). */
             sim_stats.tlb_hits++;
+            sim_stats.tlb_faults++;
             fi->kind = FAULT_PERMISSION;
             fi->level = 3;
             return -1;
@@ -392,12 +393,6 @@ static int sim_access(uint64_t va, enum access_type acc, uint64_t *val)
                       access_type_name(acc), (unsigned long long)va, n + 1, fault_kind_name(fi.kind), fi.level,
                       (unsigned long long)mm_get_pte(mm_current(), va));
             return -1;
-        }
-        /* A TLB entry that caused a permission fault is not kept. */
-        struct tlb_entry *t = tlb_lookup(va);
-        if (t) {
-            t->valid = false;
-            sim_stats.tlb_evict_on_fault++;
         }
         trap_fault(&fi, NULL);
         if (!last_fault_handled)

@@ -129,6 +129,21 @@ static inline void tlbi_all(void)
 }
 /* Not needed on arm64: invalid entries are never held in a TLB. */
 static inline void flush_after_make_valid(uint16_t asid, uint64_t va) { (void)asid, (void)va; }
+/* After granting write on a valid entry: a TLB may still hold the read-only
+ * (or clean, hardware read-only) entry and fault again, so invalidate it on
+ * this CPU (Linux arm64 __ptep_set_access_flags: "Invalidate a stale
+ * read-only entry"). One CPU today; SMP needs the broadcast form or a
+ * spurious-fault fix-up on the others. */
+static inline void flush_local_page(uint16_t asid, uint64_t va)
+{
+    __asm__ volatile("dsb nshst" ::: "memory");
+    __asm__ volatile("tlbi vale1, %0" :: "r"(tlbi_va_operand(asid, va)) : "memory");
+    __asm__ volatile("dsb nsh; isb" ::: "memory");
+    ev_inc(EV_TLBI_PAGE_LOCAL);
+    ev_add(EV_BARRIER, 3);
+    if (rule_check_on)
+        rule_check_local_flush(asid, va);
+}
 /* riscv-only Svinval batch: never used on arm64 (mmu_caps.svinval is false). */
 static inline void tlbi_sinval_begin(void) {}
 static inline void tlbi_sinval_page(uint16_t asid, uint64_t va) { tlbi_page(asid, va, true); }

@@ -96,6 +96,10 @@ static inline void flush_after_make_valid(uint16_t asid, uint64_t va)
     if (rule_check_on)
         rule_check_local_flush(asid, va);
 }
+/* After granting write on a valid entry: the local fence that also covers
+ * negative caching. */
+static inline void flush_local_page(uint16_t asid, uint64_t va) { flush_after_make_valid(asid, va); }
+
 /* Svinval batch: sfence.w.inval; sinval.vma...; sfence.inval.ir */
 static inline void tlbi_sinval_begin(void)
 {

@@ -129,6 +129,14 @@ static inline void tlbi_all(void)
         rule_check_tlbi(-1, 0, ~0ULL);
 }
 static inline void flush_after_make_valid(uint16_t asid, uint64_t va) { (void)asid, (void)va; }
+static inline void flush_local_page(uint16_t asid, uint64_t va)
+{
+    sim_tlb_invalidate(asid, va, va + 4096);
+    ev_inc(EV_TLBI_PAGE_LOCAL);
+    ev_add(EV_BARRIER, 3);
+    if (rule_check_on)
+        rule_check_local_flush(asid, va);
+}
 static inline void tlbi_sinval_begin(void) {}
 static inline void tlbi_sinval_page(uint16_t asid, uint64_t va) { tlbi_page(asid, va, true); }
 static inline void tlbi_sinval_end(void) {}
