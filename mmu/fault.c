@@ -15,6 +15,10 @@
 #include "boot/trap.h"
 #include "mmu/contpte.h"
 
+/* The address of a spurious fault, remembered only until the next fault:
+ * the same spurious fault twice in a row is a loop, not a stale entry. */
+static uint64_t last_spurious = ~0ULL, prev_spurious = ~0ULL;
+
 static enum fault_result segv(void)
 {
     mm_fault_stats.segv++;
@@ -211,8 +215,16 @@ static int handle_pte_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
         mm_relax_pte(mm, ptep, addr, n);
         return 0;
     }
-    /* Spurious: the PTE already allows this access (a stale TLB entry). */
-    flush_after_make_valid(mm->pt.asid, addr);
+    /* Spurious: the PTE already allows this access (a stale TLB entry).
+     * Invalidate it here; the same spurious fault twice in a row means the
+     * hardware disagrees with this decoding: fail rather than loop. */
+    if (prev_spurious == addr) {
+        printf("# mm: repeated spurious %s fault at 0x%llx, pte 0x%llx\n", write ? "write" : "read",
+               (unsigned long long)addr, (unsigned long long)old);
+        return MM_EFAULT;
+    }
+    last_spurious = addr;
+    flush_local_page(mm->pt.asid, addr);
     return 0;
 }
 
@@ -223,8 +235,12 @@ enum fault_result mm_handle_fault(const struct fault_info *fi)
     if (!mm || addr < MM_VA_BASE || addr >= MM_VA_END)
         return FAULT_UNHANDLED;
     struct vma *v = mm_find_vma(mm, addr);
-    if (!v || !access_allowed(v, fi->access))
+    /* The kernel never executes user pages (arm64 PXN, riscv S-mode and U):
+     * an exec fault here cannot be resolved. */
+    if (!v || !access_allowed(v, fi->access) || fi->access == ACCESS_EXEC)
         return segv();
+    prev_spurious = last_spurious;
+    last_spurious = ~0ULL;
     mm_lock(mm, "fault");
     mm_in_fault = true;
     pte_t *ptep = mm_pte_ptr(mm, addr, true);

@@ -406,6 +406,29 @@ static void segv_on_bad_access(struct ktest *t)
     mm_destroy(mm);
 }
 
+/* The kernel never executes user pages (arm64 PXN; riscv S-mode may not
+ * execute U pages): such a fault is refused at once, never retried. */
+static void exec_of_user_page_refused(struct ktest *t)
+{
+    struct mm *mm = mm_create();
+    mm_map(mm, BASE, PAGE_SIZE, VM_READ | VM_WRITE | VM_EXEC);
+#ifdef __riscv
+    KEXPECT_EQ(t, mm_write(mm, BASE, 0x00008067), 0);      /* ret */
+#else
+    KEXPECT_EQ(t, mm_write(mm, BASE, 0xd65f03c0), 0);      /* ret */
+#endif
+    uint64_t segv0 = mm_fault_stats.segv;
+    mm_activate(mm);
+    trap_reset_faults();
+    int r = probe_exec((void *)(uintptr_t)BASE);
+    mm_activate(NULL);
+    KEXPECT_EQ(t, r, -1);
+    KEXPECT_EQ(t, trap_faults()->count, 1);
+    KEXPECT_EQ(t, trap_faults()->last.access, ACCESS_EXEC);
+    KEXPECT_EQ(t, mm_fault_stats.segv, segv0 + 1);
+    mm_destroy(mm);
+}
+
 /* No leaks: every page comes back after the suite's operations. */
 static void no_page_leaks(struct ktest *t)
 {
@@ -439,6 +462,7 @@ static const struct ktest_case mm_cases[] = {
     KTEST_CASE(protnone_vs_transient_invalid),
     KTEST_CASE(cow_after_fork),
     KTEST_CASE(segv_on_bad_access),
+    KTEST_CASE(exec_of_user_page_refused),
     KTEST_CASE(no_page_leaks),
 };
 KTEST_SUITE(mm, 30, .before = before, .after = after);
