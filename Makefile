@@ -108,12 +108,16 @@ run: deps
 	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) kernel
 	@$(PYTHON) tools/benchread.py qemu --arch $(ARCH) --config $(ARCH)-numa --bench default -o results/run-$(ARCH)
 
-# Both arches, the full benchmark set, results under results/<arch>.
+# Both arches, the full benchmark set, results under results/<arch>; then
+# first_access again with software A/D (arm64 hwad=off, riscv Svade) under
+# results/<arch>-swad, since that variant needs another machine configuration.
 bench: deps
 	@set -e; for a in arm64 riscv64; do \
 	  $(MAKE) --no-print-directory -s ARCH=$$a kernel; \
 	  $(PYTHON) tools/benchread.py qemu --arch $$a --config $$a-numa --bench '*' --timeout 600 -o results/$$a; \
 	done
+	@$(PYTHON) tools/benchread.py qemu --arch arm64 --config arm64-va39-hwad-off --bench first_access -o results/arm64-swad
+	@$(PYTHON) tools/benchread.py qemu --arch riscv64 --config riscv64-svade --bench first_access -o results/riscv64-swad
 
 console: deps kernel
 	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -append "shell"
