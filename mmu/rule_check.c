@@ -14,7 +14,7 @@ bool rule_check_on;
 
 static const struct pgtable *tracked[MAX_TRACKED];
 
-enum pend_kind { NEEDS_TLBI = 1, NEEDS_LOCAL_FLUSH = 2 };
+enum pend_kind { NEEDS_TLBI = 1, NEEDS_LOCAL_FLUSH = 2, NEEDS_STALE_FLUSH = 4 };
 struct pending {
     uint64_t *ptep;
     uint64_t va;
@@ -227,6 +227,9 @@ void rule_check_store(uint64_t *ptep, uint64_t oldv, uint64_t newv)
     if (ov && (!nv || (pte_write(oldv) && !pte_write(newv)) || pte_cont(oldv) != pte_cont(newv) ||
                pte_napot_pfn(oldv, va) != pte_napot_pfn(newv, va)))
         add_pending(ptep, va, oldv, asid, NEEDS_TLBI);
+    else if (ov && nv && ((pte_write(newv) && !pte_write(oldv)) ||
+                          (pte_write(newv) && pte_hw_dirty(newv) && !pte_hw_dirty(oldv))))
+        add_pending(ptep, va, oldv, asid, NEEDS_STALE_FLUSH);
     if (pte_cont(oldv) || pte_cont(newv))
         note_block(ptep, va);
 }
@@ -261,13 +264,13 @@ void rule_check_tlbi(int asid, uint64_t start, uint64_t end)
 #endif
     /* riscv: sfence.vma (and Svinval) are local, which on one hart is all;
      * they also serve as the negative-caching fence. */
-    clear_pending(asid, start, end, NEEDS_TLBI | NEEDS_LOCAL_FLUSH);
+    clear_pending(asid, start, end, NEEDS_TLBI | NEEDS_LOCAL_FLUSH | NEEDS_STALE_FLUSH);
 }
 
 void rule_check_local_flush(int asid, uint64_t va)
 {
     record('L', (uint64_t)asid, va, 0);
-    clear_pending(asid, va, va + PAGE_SIZE, NEEDS_LOCAL_FLUSH | NEEDS_TLBI);
+    clear_pending(asid, va, va + PAGE_SIZE, NEEDS_LOCAL_FLUSH | NEEDS_TLBI | NEEDS_STALE_FLUSH);
 }
 
 void rule_check_barrier(bool full)
@@ -287,6 +290,9 @@ void rule_check_op_end(const char *op)
         if (pend[i].kind == NEEDS_TLBI)
             VIOLATION("R3 missing invalidate", "va 0x%llx (asid %u): 0x%llx downgraded or broken, never invalidated",
                       (unsigned long long)pend[i].va, pend[i].asid, (unsigned long long)pend[i].old);
+        else if (pend[i].kind == NEEDS_STALE_FLUSH)
+            VIOLATION("R6 stale read-only entry", "va 0x%llx: write granted over 0x%llx, never invalidated",
+                      (unsigned long long)pend[i].va, (unsigned long long)pend[i].old);
         else
             VIOLATION("R4 negative caching", "va 0x%llx: invalid->valid without a local fence",
                       (unsigned long long)pend[i].va);

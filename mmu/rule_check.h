@@ -12,7 +12,10 @@
  *   R4 riscv: a local fence after every invalid->valid change (negative
  *      caching);
  *   R5 arm64: TLBIs ordered after the PTE stores (dsb ishst) and completed
- *      (dsb ish) before the operation returns.
+ *      (dsb ish) before the operation returns;
+ *   R6 a valid entry granted write (write bit, or arm64's hardware-dirty
+ *      state) is invalidated before the operation returns: a TLB may keep the
+ *      stale read-only entry, and the access would fault again and again.
  * A violation prints the rule, the entry and the recent event sequence, and
  * fails the running test.
  */

@@ -105,6 +105,15 @@ static void seq_barrier_or_fence_missing(void)
 #endif
 }
 
+/* Grant write on a valid read-only entry and never invalidate the stale one. */
+static void seq_grant_write_without_flush(void)
+{
+    pte_store(ptep, pte_wrprotect(pte_read_once(ptep)));
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+    rule_check_op_end("checker test setup");
+    pte_store(ptep, pte_mkwrite(pte_mkdirty(pte_read_once(ptep))));
+}
+
 static void checker_accepts_correct_sequences(struct ktest *t)
 {
     KEXPECT_EQ(t, violations_of(seq_correct), 0);
@@ -120,6 +129,11 @@ static void checker_catches_missing_invalidate(struct ktest *t)
 {
     KEXPECT_EQ(t, violations_of(seq_wrprotect_without_tlbi), 1);
     KEXPECT_EQ(t, violations_of(seq_protnone_without_tlbi), 1);
+}
+
+static void checker_catches_stale_readonly(struct ktest *t)
+{
+    KEXPECT_EQ(t, violations_of(seq_grant_write_without_flush), 1);
 }
 
 static void checker_catches_barrier(struct ktest *t)
@@ -156,6 +170,7 @@ static const struct ktest_case rule_check_cases[] = {
     KTEST_CASE(checker_accepts_correct_sequences),
     KTEST_CASE(checker_catches_bbm),
     KTEST_CASE(checker_catches_missing_invalidate),
+    KTEST_CASE(checker_catches_stale_readonly),
     KTEST_CASE(checker_catches_barrier),
     KTEST_CASE(checker_catches_broken_block),
 };
