@@ -59,6 +59,18 @@ if [ $host_only -eq 0 ]; then
     if [ -z "$p" ]; then p=0; f=1; problems+=("$arch runner gave no result line"); fi
     [ "$f" -ne 0 ] && problems+=("QEMU $arch")
     add "$p" "$f" "${s:-0}"
+    echo "== benchmark determinism $arch (bench=default twice under -icount: identical results)"
+    rdir=build/bench-repeat/$arch; rm -rf "$rdir"
+    if $PY tools/benchread.py qemu --arch $arch --config $arch-numa --bench default -o "$rdir/1" > build/logs/bench-$arch-1.txt 2>&1 &&
+       $PY tools/benchread.py qemu --arch $arch --config $arch-numa --bench default -o "$rdir/2" > build/logs/bench-$arch-2.txt 2>&1 &&
+       [ -s "$rdir/1/results.jsonl" ] && cmp -s "$rdir/1/results.jsonl" "$rdir/2/results.jsonl"; then
+      echo "  ok: $(wc -l < "$rdir/1/results.jsonl") results, identical in both runs"
+      add 1 0
+    else
+      echo "  not ok: the two runs differ or failed (build/logs/bench-$arch-*.txt)"
+      diff "$rdir/1/results.jsonl" "$rdir/2/results.jsonl" 2>&1 | head -5
+      add 0 1; problems+=("bench determinism $arch")
+    fi
     echo "== serial shell sessions $arch"
     $PY tools/shell_session.py --arch $arch | tee build/logs/shell-$arch.txt
     last=$(tail -1 build/logs/shell-$arch.txt)
