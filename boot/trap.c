@@ -1,45 +1,14 @@
-/* Arch-neutral fault dispatch, probe fixups and the unexpected-trap path. */
+/* The kernel's trap path: dispatch (boot/fault.c), probe fixups, unexpected traps. */
 #include "boot/kernel.h"
 #include "boot/arch.h"
 #include "boot/trap.h"
 #include "tests/kernel/ktest.h"
-#include "mmu/events.h"
 
 struct fixup_entry { uint64_t insn, target; };
 extern const struct fixup_entry __fixup_start[], __fixup_end[];
 /* probe_exec: the address being called and where to resume if it faults. */
 extern volatile uint64_t probe_exec_target;
 extern char probe_exec_fail[];
-
-static fault_handler_t fault_handler;
-static struct fault_record faults;
-static unsigned trap_depth;
-
-static const char *const kind_names[FAULT_KIND_COUNT] = {
-    [FAULT_TRANSLATION] = "translation", [FAULT_PERMISSION] = "permission",
-    [FAULT_ACCESS_FLAG] = "access-flag", [FAULT_PAGE] = "page",
-    [FAULT_ALIGNMENT] = "alignment", [FAULT_OTHER] = "other",
-};
-
-const char *fault_kind_name(enum fault_kind k)
-{
-    return (unsigned)k < FAULT_KIND_COUNT ? kind_names[k] : "?";
-}
-
-const char *access_type_name(enum access_type a)
-{
-    return a == ACCESS_WRITE ? "write" : a == ACCESS_EXEC ? "exec" : "read";
-}
-
-fault_handler_t trap_set_fault_handler(fault_handler_t h)
-{
-    fault_handler_t old = fault_handler;
-    fault_handler = h;
-    return old;
-}
-
-void trap_reset_faults(void) { memset(&faults, 0, sizeof(faults)); }
-const struct fault_record *trap_faults(void) { return &faults; }
 
 static uint64_t fixup_for(uint64_t pc)
 {
@@ -51,24 +20,8 @@ static uint64_t fixup_for(uint64_t pc)
 
 void trap_fault(const struct fault_info *fi, void *frame)
 {
-    static const enum mm_event ev[FAULT_KIND_COUNT] = {
-        [FAULT_TRANSLATION] = EV_FAULT_TRANSLATION, [FAULT_PERMISSION] = EV_FAULT_PERMISSION,
-        [FAULT_ACCESS_FLAG] = EV_FAULT_ACCESS_FLAG, [FAULT_PAGE] = EV_FAULT_PAGE,
-    };
-    if (ev[fi->kind])
-        ev_inc(ev[fi->kind]);
-    faults.count++;
-    faults.last = *fi;
-    if (trap_depth > 0)
-        trap_unexpected("fault inside the fault handler", frame);
-    trap_depth++;
-    enum fault_result r = fault_handler ? fault_handler(fi) : FAULT_UNHANDLED;
-    trap_depth--;
-    if (r == FAULT_HANDLED) {
-        ev_inc(EV_FAULT_RESOLVED);
+    if (fault_dispatch(fi, frame) == FAULT_HANDLED)
         return;
-    }
-    faults.unresolved++;
     uint64_t target = fixup_for(fi->pc);
     if (!target && fi->access == ACCESS_EXEC && probe_exec_target &&
         fi->pc == probe_exec_target)

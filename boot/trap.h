@@ -41,6 +41,10 @@ typedef enum fault_result (*fault_handler_t)(const struct fault_info *fi);
  * Returns the previous one. */
 fault_handler_t trap_set_fault_handler(fault_handler_t h);
 
+/* Count and record one fault and run the registered handler (boot/fault.c;
+ * shared with the host's simulated MMU). */
+enum fault_result fault_dispatch(const struct fault_info *fi, void *frame);
+
 /* Called by the arch layer for every data/instruction abort or page fault.
  * Runs the handler; if it does not resolve the fault and the faulting
  * instruction is a probe accessor, the probe returns an error instead. Any

@@ -324,13 +324,20 @@ static int af_setup(void *arg)
     return 0;
 }
 
-static int af_op(void *arg)
+/* The measured first write to each of `pages` pages from BENCH_MM_VA, through
+ * the real MMU (each may fault); -1 if one is not resolved. */
+static int write_every_page(uint64_t pages)
 {
-    struct af_arg *a = arg;
-    for (uint64_t i = 0; i < a->pages; i++)
+    for (uint64_t i = 0; i < pages; i++)
         if (probe_write64((volatile void *)(uintptr_t)(BENCH_MM_VA + i * PAGE_SIZE), i) != 0)
             return -1;
     return 0;
+}
+
+static int af_op(void *arg)
+{
+    struct af_arg *a = arg;
+    return write_every_page(a->pages);
 }
 
 static void af_teardown(void *arg)
@@ -400,10 +407,7 @@ static int fc_op(void *arg)
         a->child = mm_fork(a->parent);
         return a->child ? 0 : -1;
     }
-    for (uint64_t i = 0; i < a->pages; i++)
-        if (probe_write64((volatile void *)(uintptr_t)(BENCH_MM_VA + i * PAGE_SIZE), i) != 0)
-            return -1;
-    return 0;
+    return write_every_page(a->pages);
 }
 
 static void fc_teardown(void *arg)

@@ -7,7 +7,7 @@
 # configuration), MM_RANDOM_STEPS (steps per run).
 HOST_TESTS += mm_random
 mm_random_SRCS := tests/host/test_mm_random.c \
-                  tests/host/fakearch/sim_mmu.c tests/host/fakearch/host_kernel.c \
+                  tests/host/fakearch/sim_mmu.c tests/host/fakearch/host_kernel.c boot/fault.c \
                   tests/model/random_core.c tests/model/model.c \
                   mmu/mm.c mmu/fault.c mmu/folio.c mmu/mprotect.c mmu/numa.c mmu/fork.c \
                   mmu/contpte.c mmu/batch.c mmu/pgtable.c mmu/tlb.c mmu/page_alloc.c \

@@ -302,32 +302,8 @@ void sim_tlb_audit(void)
     }
 }
 
-/* ---- faults (boot/trap.c's API) ---- */
-static fault_handler_t fault_handler;
-static struct fault_record faults;
-static unsigned trap_depth;
+/* ---- faults: boot/fault.c does the dispatch, as in the kernel ---- */
 static bool last_fault_handled;
-
-static const char *const kind_names[FAULT_KIND_COUNT] = {
-    [FAULT_TRANSLATION] = "translation", [FAULT_PERMISSION] = "permission",
-    [FAULT_ACCESS_FLAG] = "access-flag", [FAULT_PAGE] = "page",
-    [FAULT_ALIGNMENT] = "alignment", [FAULT_OTHER] = "other",
-};
-
-const char *fault_kind_name(enum fault_kind k) { return (unsigned)k < FAULT_KIND_COUNT ? kind_names[k] : "?"; }
-const char *access_type_name(enum access_type a)
-{
-    return a == ACCESS_WRITE ? "write" : a == ACCESS_EXEC ? "exec" : "read";
-}
-
-fault_handler_t trap_set_fault_handler(fault_handler_t h)
-{
-    fault_handler_t old = fault_handler;
-    fault_handler = h;
-    return old;
-}
-void trap_reset_faults(void) { memset(&faults, 0, sizeof(faults)); }
-const struct fault_record *trap_faults(void) { return &faults; }
 
 void trap_unexpected(const char *what, void *frame)
 {
@@ -339,25 +315,8 @@ void trap_unexpected(const char *what, void *frame)
 /* As boot/trap.c, for a probe access: the result is last_fault_handled. */
 void trap_fault(const struct fault_info *fi, void *frame)
 {
-    static const enum mm_event ev[FAULT_KIND_COUNT] = {
-        [FAULT_TRANSLATION] = EV_FAULT_TRANSLATION, [FAULT_PERMISSION] = EV_FAULT_PERMISSION,
-        [FAULT_ACCESS_FLAG] = EV_FAULT_ACCESS_FLAG, [FAULT_PAGE] = EV_FAULT_PAGE,
-    };
-    if (ev[fi->kind])
-        ev_inc(ev[fi->kind]);
-    faults.count++;
-    faults.last = *fi;
     sim_stats.faults++;
-    if (trap_depth > 0)
-        trap_unexpected("fault inside the fault handler", frame);
-    trap_depth++;
-    enum fault_result r = fault_handler ? fault_handler(fi) : FAULT_UNHANDLED;
-    trap_depth--;
-    last_fault_handled = r == FAULT_HANDLED;
-    if (last_fault_handled)
-        ev_inc(EV_FAULT_RESOLVED);
-    else
-        faults.unresolved++;
+    last_fault_handled = fault_dispatch(fi, frame) == FAULT_HANDLED;
 }
 
 /* More faults than this on one access: the handler "resolves" a fault
