@@ -532,7 +532,7 @@ static int cmd_folio(int argc, char **argv)
 
 static int cmd_tlbi(int argc, char **argv)
 {
-    const char *usage = "tlbi auto|per-page|per-block|range|asid [threshold]";
+    const char *usage = "tlbi auto|per-page|range|asid|unsafe-per-block [threshold]";
     if (need_args(argc, 2, 3, usage) < 0)
         return -1;
     int p = tlbi_policy_parse(argv[1]);
@@ -710,7 +710,7 @@ static const struct command commands[] = {
     { "numa", cmd_numa, "numa scan <addr> <len> <node|none> | numa policy none|savedwrite|can_change" },
     { "migrate", cmd_migrate, "migrate <addr> <node>" },
     { "folio", cmd_folio, "folio 0|4   (anonymous folio order)" },
-    { "tlbi", cmd_tlbi, "tlbi auto|per-page|per-block|range|asid [threshold]" },
+    { "tlbi", cmd_tlbi, "tlbi auto|per-page|range|asid|unsafe-per-block [threshold]" },
     { "batch", cmd_batch, "batch on|off   (batched mprotect)" },
     { "pte", cmd_pte, "pte <addr> [count]" },
     { "vma", cmd_vma, "vma" },

@@ -28,21 +28,25 @@ pte_t contpte_get(const pte_t *ptep, uint64_t addr)
     return v;
 }
 
-/* Break: clear the 16 entries, invalidate the block once; returns the
- * entries as they were (with hardware A/D updates up to the clear). */
+/* Break: clear the 16 entries atomically and invalidate every page of the
+ * block; returns the entries as they were (with hardware A/D updates up to
+ * the instant each was cleared). The CONT bit / Svnapot is only a hint: a
+ * CPU may hold the 16 pages as 16 TLB entries, and an invalidate by VA
+ * removes the one for its own page only (Arm ARM D8.6.1; riscv Svnapot:
+ * "every PTE of the NAPOT region"; Linux's contpte_convert flushes the
+ * block with a PAGE_SIZE stride). Only the unsafe-per-block what-if strides
+ * over the block. */
 static void block_break(struct mm *mm, pte_t *first, uint64_t base, pte_t old[CONT_PTES])
 {
     bool any_valid = false, all_cont = true;
     for (unsigned i = 0; i < CONT_PTES; i++) {
-        old[i] = pte_read_once(&first[i]);
+        old[i] = pte_get_and_clear(&first[i]);
         any_valid |= pte_valid(old[i]);
         all_cont &= pte_cont(old[i]);
-        pte_store(&first[i], 0);
     }
-    /* A folded block is one TLB entry: one invalidate per block. Entries
-     * about to be folded are still 16 separate translations. */
+    bool what_if = tlb_params.policy == TLBI_UNSAFE_PER_BLOCK && all_cont;
     if (any_valid)
-        flush_tlb_range(mm->pt.asid, base, base + CONT_SIZE, all_cont ? CONT_SIZE : PAGE_SIZE, true);
+        flush_tlb_range(mm->pt.asid, base, base + CONT_SIZE, what_if ? CONT_SIZE : PAGE_SIZE, true);
 }
 
 void contpte_unfold(struct mm *mm, uint64_t addr, pte_t *ptep)
@@ -149,9 +153,11 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
         if (!head || (head->order == 0 && !pte_cont(old))) {
             /* A small folio (or the zero page) is a batch of one: no batch
              * machinery, as Linux batches only large folios. */
-            pte_t nvv = mprotect_new_pte(v, a, old, newprot, upgrade);
+            pte_t nvv;
+            do      /* atomic read-modify-write: no hardware A/D update lost */
+                nvv = mprotect_new_pte(v, a, old, newprot, upgrade);
+            while (nvv != old && !pte_cmpxchg(ptep, &old, nvv));
             if (nvv != old) {
-                pte_store(ptep, nvv);
                 changed++;
                 if (pte_valid(old))
                     tlb_gather_add(g, a, PAGE_SIZE);
@@ -182,18 +188,55 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
                 }
                 if (same) {
                     bool valid = pte_valid(o);
-                    /* Clear first (as Linux's modify_prot_start does, so no
-                     * hardware A/D update is lost), unless the TLB may cache
-                     * the transient invalid entries (riscv): then repaint
-                     * valid -> valid directly, which is allowed because only
-                     * permissions change. */
-                    if (!mmu_caps.caches_invalid)
+                    if (!mmu_caps.caches_invalid) {
+                        /* Clear all 16 atomically first (Linux's
+                         * modify_prot_start on a contpte block), so the new
+                         * values are computed from the A/D state each entry
+                         * had when it went; no walker can update them now. */
+                        pte_t ov[CONT_PTES];
+                        bool still_same = true;
                         for (unsigned k = 0; k < CONT_PTES; k++)
-                            pte_store(&e[k], 0);
-                    for (unsigned k = 0; k < CONT_PTES; k++)
-                        pte_store(&e[k], pte_mkcont(nv[k]));
+                            ov[k] = pte_get_and_clear(&e[k]);
+                        for (unsigned k = 0; k < CONT_PTES; k++) {
+                            nv[k] = mprotect_new_pte(v, va + k * PAGE_SIZE, ov[k], newprot, upgrade);
+                            still_same &= block_attrs(nv[k]) == block_attrs(nv[0]);
+                        }
+                        if (!still_same) {
+                            /* A dirty bit raced in and changed a decision:
+                             * the block cannot stay whole. Break it fully
+                             * (every page invalidated) before the entries
+                             * come back as separate pages. */
+                            flush_tlb_range(mm->pt.asid, va, va + CONT_SIZE, PAGE_SIZE, true);
+                            for (unsigned k = 0; k < CONT_PTES; k++)
+                                mm_set_pte_new(mm, &e[k], va + k * PAGE_SIZE, pte_mknoncont(nv[k]));
+                            changed += CONT_PTES;
+                            i += CONT_PTES;
+                            continue;
+                        }
+                        for (unsigned k = 0; k < CONT_PTES; k++)
+                            pte_store(&e[k], pte_mkcont(nv[k]));
+                    } else {
+                        /* The TLB may cache transient invalid entries
+                         * (riscv): repaint valid -> valid, each entry by
+                         * compare-and-exchange, which is allowed because
+                         * only permissions change. */
+                        for (unsigned k = 0; k < CONT_PTES; k++) {
+                            pte_t ok = pte_read_once(&e[k]), n;
+                            do
+                                n = pte_mkcont(mprotect_new_pte(v, va + k * PAGE_SIZE, ok, newprot, upgrade));
+                            while (!pte_cmpxchg(&e[k], &ok, n));
+                        }
+                    }
+                    /* The old translations go with the operation's single
+                     * flush (tlb_gather_finish), page by page or by range. A
+                     * block made valid from protnone needs a local fence per
+                     * page where invalid entries may be cached (riscv; a
+                     * no-op on arm64, which never caches them). */
                     if (valid)
                         tlb_gather_add_block(g, va, CONT_SIZE);
+                    else
+                        for (unsigned k = 0; k < CONT_PTES; k++)
+                            flush_after_make_valid(mm->pt.asid, va + k * PAGE_SIZE);
                     contpte_stats.blocks_repainted++;
                     changed += CONT_PTES;
                     i += CONT_PTES;
@@ -204,9 +247,11 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
                 contpte_unfold(mm, va, e);
                 o = pte_read_once(e);
             }
-            pte_t nvv = mprotect_new_pte(v, va, o, newprot, upgrade);
+            pte_t nvv;
+            do
+                nvv = mprotect_new_pte(v, va, o, newprot, upgrade);
+            while (nvv != o && !pte_cmpxchg(e, &o, nvv));
             if (nvv != o) {
-                pte_store(e, nvv);
                 changed++;
                 if (pte_valid(o))
                     tlb_gather_add(g, va, PAGE_SIZE);

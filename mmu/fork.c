@@ -48,12 +48,12 @@ struct mm *mm_fork(struct mm *parent)
                 p->flags &= ~PG_ANON_EXCLUSIVE;
                 page_add_map(p);
             }
-            pte_t shared = pte_wrprotect(o);
-            if (shared != o) {
-                pte_store(pp, shared);
-                if (pte_valid(o))
-                    tlb_gather_add(&g, a, PAGE_SIZE);
-            }
+            pte_t shared;
+            do      /* atomic: a hardware dirty update may race the write-protect */
+                shared = pte_wrprotect(o);
+            while (shared != o && !pte_cmpxchg(pp, &o, shared));
+            if (shared != o && pte_valid(o))
+                tlb_gather_add(&g, a, PAGE_SIZE);
             /* Linux drops uffd-wp in the child unless the VMA keeps it armed. */
             pte_t ce = (c->flags & VM_UFFD_WP) ? shared : pte_clear_uffd_wp(shared);
             pte_t *cp = mm_pte_ptr(child, a, true);
@@ -86,10 +86,12 @@ static void rewrite_present_ptes(struct mm *mm, uint64_t start, uint64_t end, pt
             contpte_unfold(mm, a, pp);
             o = pte_read_once(pp);
         }
-        pte_t n = fn(o);
+        pte_t n;
+        do      /* atomic: a hardware access/dirty update may race */
+            n = fn(o);
+        while (n != o && !pte_cmpxchg(pp, &o, n));
         if (n == o)
             continue;
-        pte_store(pp, n);
         if (pte_valid(o) && pte_write(o))
             tlb_gather_add(g, a, PAGE_SIZE);
     }

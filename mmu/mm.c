@@ -258,17 +258,22 @@ static void zap_range(struct mm *mm, uint64_t start, uint64_t end, struct tlb_ga
         if (e && pte_cont(pte_read_once(e)) && (b < start || b + CONT_SIZE > end))
             contpte_unfold(mm, edges[i], e);
     }
+    /* Clear each present entry atomically (the dirty state it had at the
+     * instant it went is the one that counts), gather its flush, and
+     * release its page only after that flush (tlb_gather_finish). */
     int level;
     for (uint64_t a = start; a < end; a += PAGE_SIZE) {
         pte_t *e = pt_walk(&mm->pt, a, LEAF_LEVEL, false, &level);
         if (!e || level != LEAF_LEVEL)
             continue;
-        pte_t v = pte_read_once(e);
-        if (!pte_present(v))
+        if (!pte_present(pte_read_once(e)))
             continue;       /* none; markers would be kept by a zap that keeps them, not by unmap */
+        pte_t v = pte_get_and_clear(e);
+        if (pte_valid(v))
+            tlb_gather_add(g, a, PAGE_SIZE);
         struct page *p = pfn_to_page(pte_napot_pfn(v, a));
         if (p)
-            page_remove_map(p);
+            tlb_gather_remove_page(g, p);
     }
     pt_unmap(&mm->pt, start, end - start, g);
 }
@@ -317,26 +322,27 @@ void mm_destroy(struct mm *mm)
     mm_used[mm->id - 1] = false;
 }
 
+/* The address space stays current after the access: a test's accesses run
+ * in the mm under test with no root switch between them, so a stale TLB
+ * entry is really used (QEMU drops its whole TLB on an ASID switch). */
+static void access_prepare(struct mm *mm, uint64_t addr)
+{
+    if (current_mm != mm)
+        mm_activate(mm);
+    (void)addr;
+    rule_check_op_end("kernel access");     /* the access relies on the TLB */
+}
+
 int mm_read(struct mm *mm, uint64_t addr, uint64_t *val)
 {
-    struct mm *prev = current_mm;
-    if (prev != mm)
-        mm_activate(mm);
-    int r = probe_read64((void *)(uintptr_t)addr, val);
-    if (prev != mm)
-        mm_activate(prev);
-    return r;
+    access_prepare(mm, addr);
+    return probe_read64((void *)(uintptr_t)addr, val);
 }
 
 int mm_write(struct mm *mm, uint64_t addr, uint64_t val)
 {
-    struct mm *prev = current_mm;
-    if (prev != mm)
-        mm_activate(mm);
-    int r = probe_write64((void *)(uintptr_t)addr, val);
-    if (prev != mm)
-        mm_activate(prev);
-    return r;
+    access_prepare(mm, addr);
+    return probe_write64((void *)(uintptr_t)addr, val);
 }
 
 pte_t *mm_pte_ptr(struct mm *mm, uint64_t addr, bool alloc)

@@ -67,9 +67,13 @@ static long change_pte_range_single(struct mm *mm, struct vma *v, uint64_t start
             continue;
         if (pte_cont(old))
             contpte_unfold(mm, a, ptep);        /* this entry must differ from its block */
+        /* Read-modify-write of a live entry: compare-and-exchange, so a
+         * hardware access/dirty update between the read and the write is
+         * not lost (it makes the exchange fail and the value is recomputed). */
         old = pte_read_once(ptep);
-        n = pte_mknoncont(new_pte_value(v, a, old, newprot, upgrade));
-        pte_store(ptep, n);
+        do
+            n = pte_mknoncont(new_pte_value(v, a, old, newprot, upgrade));
+        while (!pte_cmpxchg(ptep, &old, n));
         changed++;
         if (pte_valid(old))
             tlb_gather_add(g, a, PAGE_SIZE);

@@ -40,12 +40,14 @@ long mm_numa_scan(struct mm *mm, uint64_t start, uint64_t len, int target_node)
             if (pte_cont(old))
                 contpte_unfold(mm, a, ptep);
             old = pte_read_once(ptep);
-            pte_t n = pte_mknoncont(pte_modify(old, none));
-            /* savedwrite (pre-2022 Linux): the protnone entry remembers the
-             * write bit; hardware ignores it since the entry is invalid. */
-            if (mm_params.numa_wp == NUMA_WP_SAVEDWRITE && pte_write(old))
-                n = pte_mkwrite(n);
-            pte_store(ptep, n);
+            pte_t n;
+            do {    /* atomic: the dirty state is kept in the protnone entry */
+                n = pte_mknoncont(pte_modify(old, none));
+                /* savedwrite (pre-2022 Linux): the protnone entry remembers the
+                 * write bit; hardware ignores it since the entry is invalid. */
+                if (mm_params.numa_wp == NUMA_WP_SAVEDWRITE && pte_write(old))
+                    n = pte_mkwrite(n);
+            } while (!pte_cmpxchg(ptep, &old, n));
             tlb_gather_add(&g, a, PAGE_SIZE);           /* valid -> protnone: must go */
             changed++;
         }
@@ -156,11 +158,6 @@ int migrate_folio_locked(struct mm *mm, struct page *head, int node, uint64_t hi
         palloc_free(page_to_phys(n), order);
         return MM_ENOMEM;
     }
-    for (uint64_t i = 0; i < npages; i++) {
-        copy_page_data(page_to_phys(n + i), page_to_phys(head + i));
-        n[i].flags |= head[i].flags & (PG_ANON | PG_ANON_EXCLUSIVE);
-    }
-    n->flags |= head->flags & PG_DIRTY;
     uint64_t opfn = page_to_pfn(head), npfn = page_to_pfn(n);
     static uint64_t addrs[MIGRATE_MAX_PAGES];
     static pte_t olds[MIGRATE_MAX_PAGES];
@@ -188,7 +185,7 @@ int migrate_folio_locked(struct mm *mm, struct page *head, int node, uint64_t hi
                 contpte_unfold(mm, a, ptep);
                 o = pte_read_once(ptep);
             }
-            pte_store(ptep, 0);
+            o = pte_get_and_clear(ptep);     /* with the dirty state it had when it went */
             if (pte_valid(o))
                 tlb_gather_add(&g, a, PAGE_SIZE);
             addrs[moved] = a;
@@ -197,6 +194,14 @@ int migrate_folio_locked(struct mm *mm, struct page *head, int node, uint64_t hi
         }
     }
     tlb_gather_finish(&g);
+    /* Copy only now: no CPU can write the old folio any more (its entries
+     * are cleared and flushed), so nothing written to it is lost (Linux's
+     * migrate_pages: unmap, flush, copy, remap). */
+    for (uint64_t i = 0; i < npages; i++) {
+        copy_page_data(page_to_phys(n + i), page_to_phys(head + i));
+        n[i].flags |= head[i].flags & (PG_ANON | PG_ANON_EXCLUSIVE);
+    }
+    n->flags |= head->flags & PG_DIRTY;
     /* Make: the same entries pointing at the new folio. */
     for (int i = 0; i < moved; i++) {
         uint64_t idx = pte_napot_pfn(olds[i], addrs[i]) - opfn;

@@ -8,8 +8,11 @@ struct pgtable kernel_pgtable;
 uint64_t pt_alloc_table(void)
 {
     uint64_t pa = palloc_alloc(0, -1, PA_ZERO);
-    if (pa)
+    if (pa) {
         ev_inc(EV_PT_ALLOC);
+        if (rule_check_on)
+            rule_check_table_alloc(pa);     /* zeroed with plain stores: not yet ordered */
+    }
     return pa;
 }
 
@@ -31,8 +34,12 @@ pte_t *pt_walk(struct pgtable *pt, uint64_t va, int stop_level, bool alloc, int 
             uint64_t t = pt_alloc_table();
             if (!t)
                 return NULL;
-            /* A new table is linked in invalid->valid: no invalidate needed
-             * (riscv: the local fence for the leaf covers the walk). */
+            /* A new table is linked invalid->valid: no invalidate needed
+             * (riscv: the local fence for the leaf covers the walk). Its
+             * zeroing must be ordered before the link, or a walker (a
+             * speculative one on this CPU, or another CPU's) may read the
+             * old contents of the page through the new entry. */
+            table_publish();
             pte_store(e, pte_mktable(t));
             v = pte_read_once(e);
         }
@@ -106,7 +113,8 @@ int pt_split_block(struct pgtable *pt, pte_t *entry, int level, uint64_t va)
     for (unsigned i = 0; i < PTRS_PER_TABLE; i++) {
         child[i] = pte_block_to_next(blk, pfn + i * step, level + 1);
     }
-    ev_add(EV_PTE_STORE, PTRS_PER_TABLE);
+    ev_add(EV_PTE_STORE, PTRS_PER_TABLE);   /* not live yet: plain stores */
+    table_publish();
     /* Break-before-make: the block and the table map the same memory with
      * different sizes; both in a TLB at once is a conflict. */
     pte_store(entry, 0);
@@ -194,6 +202,9 @@ int pgtable_create(struct pgtable *pt, uint16_t asid)
     }
     for (unsigned i = 0; i < pt_index(MM_VA_BASE, 1); i++)
         pt_table(l1)[i] = pt_table(kl1)[i];
+    /* Not live until the first switch to it: plain stores, then one barrier
+     * so that every walker sees them before the root is used. */
+    table_publish();
     return 0;
 }
 
@@ -217,7 +228,7 @@ void pgtable_destroy(struct pgtable *pt)
 
 void pgtable_activate(const struct pgtable *pt)
 {
-    arch_switch_root(pt->root, pt->asid);
+    hw_switch_root(pt->root, pt->asid);
 }
 
 /* Attributes of an entry with its output address, access and dirty state removed. */

@@ -19,7 +19,7 @@
 #define MMU_PGTABLE_H
 #include <stdbool.h>
 #include <stdint.h>
-#include <asm/mmu.h>
+#include "mmu/hw.h"
 #include "mmu/tlb.h"
 
 #define LEAF_LEVEL  3

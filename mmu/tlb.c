@@ -2,10 +2,11 @@
 #include "boot/kernel.h"
 #include "mmu/tlb.h"
 #include "mmu/page_alloc.h"
-#include <asm/mmu.h>
+#include "mmu/mm_internal.h"
+#include "mmu/hw.h"
 
 const char *const tlbi_policy_names[TLBI_POLICY_COUNT] = {
-    [TLBI_AUTO] = "auto", [TLBI_PER_PAGE] = "per-page", [TLBI_PER_BLOCK] = "per-block",
+    [TLBI_AUTO] = "auto", [TLBI_PER_PAGE] = "per-page", [TLBI_UNSAFE_PER_BLOCK] = "unsafe-per-block",
     [TLBI_RANGE] = "range", [TLBI_ASID] = "asid",
 };
 
@@ -36,6 +37,13 @@ static void flush_by_stride(uint16_t asid, uint64_t start, uint64_t end, uint64_
         tlbi_page(asid, va, last_level);
 }
 
+/* The longest Svinval batch the range policy issues (16 MiB of pages);
+ * past it, the whole ASID. */
+#define SINVAL_MAX_ENTRIES 4096
+
+/* The whole ASID, once. */
+static void flush_asid(uint16_t asid) { tlbi_asid(asid); }
+
 void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride, bool last_level)
 {
     if (start >= end)
@@ -44,38 +52,54 @@ void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t strid
         stride = PAGE_SIZE;
     start = ALIGN_DOWN(start, PAGE_SIZE);
     uint64_t pages = (end - start + PAGE_SIZE - 1) / PAGE_SIZE;
+    uint64_t entries = (end - start + stride - 1) / stride;
+    bool over_threshold = !tlb_params.asid_threshold || entries >= tlb_params.asid_threshold;
     enum tlbi_policy p = tlb_params.policy;
     if (p == TLBI_AUTO)
         p = mmu_caps.tlbi_range ? TLBI_RANGE : TLBI_ASID;
 
     tlb_pre_invalidate();
-    switch (p) {
-    case TLBI_ASID:
-        /* Linux's rule: per page up to the threshold, then the whole ASID. */
-        if (tlb_params.asid_threshold && (end - start) / stride <= tlb_params.asid_threshold)
-            flush_by_stride(asid, start, end, stride, last_level);
-        else
-            tlbi_asid(asid);
-        break;
-    case TLBI_RANGE:
-        if (tlbi_range_flush(asid, start, pages, last_level))
+    if (!last_level && !mmu_caps.tlbi_va_nonleaf) {
+        /* Tables were freed and no by-VA invalidate reaches walk caches
+         * (riscv: sfence.vma rs1 != x0 covers leaf entries only). */
+        flush_asid(asid);
+    } else {
+        switch (p) {
+        case TLBI_ASID:
+            /* Linux's rule: per entry below the threshold, then the whole ASID. */
+            if (over_threshold)
+                flush_asid(asid);
+            else
+                flush_by_stride(asid, start, end, stride, last_level);
             break;
-        if (mmu_caps.svinval && last_level) {
-            tlbi_sinval_begin();
-            for (uint64_t va = start; va < end; va += stride)
-                tlbi_sinval_page(asid, va);
-            tlbi_sinval_end();
+        case TLBI_RANGE:
+            if (tlbi_range_flush(asid, start, pages, last_level))
+                break;
+            if (mmu_caps.svinval ? entries > SINVAL_MAX_ENTRIES : over_threshold) {
+                /* Too long for one range plan (or one Svinval batch worth
+                 * issuing), or no range ops at all: one ASID flush instead of
+                 * millions of single invalidates. */
+                flush_asid(asid);
+                break;
+            }
+            if (mmu_caps.svinval && last_level) {
+                tlbi_sinval_begin();
+                for (uint64_t va = start; va < end; va += stride)
+                    tlbi_sinval_page(asid, va);
+                tlbi_sinval_end();
+                break;
+            }
+            flush_by_stride(asid, start, end, stride, last_level);
+            break;
+        case TLBI_UNSAFE_PER_BLOCK:
+            /* The what-if: WRONG for contiguous blocks (see tlb.h). */
+            flush_by_stride(asid, start, end, stride, last_level);
+            break;
+        case TLBI_PER_PAGE:
+        default:
+            flush_by_stride(asid, start, end, stride, last_level);
             break;
         }
-        flush_by_stride(asid, start, end, stride, last_level);
-        break;
-    case TLBI_PER_BLOCK:
-        flush_by_stride(asid, start, end, stride, last_level);
-        break;
-    case TLBI_PER_PAGE:
-    default:
-        flush_by_stride(asid, start, end, PAGE_SIZE, last_level);
-        break;
     }
     tlb_post_invalidate();
 }
@@ -84,7 +108,6 @@ void tlb_gather_init(struct tlb_gather *g, uint16_t asid)
 {
     memset(g, 0, sizeof(*g));
     g->asid = asid;
-    g->stride = PAGE_SIZE;
 }
 
 static void gather_extend(struct tlb_gather *g, uint64_t va, uint64_t size)
@@ -109,26 +132,46 @@ void tlb_gather_add_block(struct tlb_gather *g, uint64_t va, uint64_t size)
     gather_extend(g, va, size);
 }
 
+/* Flush what was gathered so far (the gather is full) and start again. */
+static void gather_flush_now(struct tlb_gather *g)
+{
+    uint64_t s = g->start, e = g->end;
+    bool freed = g->freed_tables, pg = g->page_granular;
+    tlb_gather_finish(g);
+    /* Later additions extend the same range: flushing it again is harmless. */
+    g->start = s;
+    g->end = e;
+    g->freed_tables = freed;
+    g->page_granular = pg;
+}
+
 void tlb_gather_free_table(struct tlb_gather *g, uint64_t table_pa)
 {
     g->freed_tables = true;
-    if (g->nr_tables == TLB_GATHER_MAX_TABLES) {
-        /* Full: flush what we have so these tables can be freed now. */
-        uint64_t s = g->start, e = g->end;
-        tlb_gather_finish(g);
-        g->start = s;
-        g->end = e;
-        g->freed_tables = true;
-    }
+    if (g->nr_tables == TLB_GATHER_MAX_TABLES)
+        gather_flush_now(g);
     g->tables[g->nr_tables++] = table_pa;
+}
+
+void tlb_gather_remove_page(struct tlb_gather *g, struct page *p)
+{
+    if (g->nr_pages == TLB_GATHER_MAX_PAGES)
+        gather_flush_now(g);
+    g->pages[g->nr_pages++] = p;
 }
 
 void tlb_gather_finish(struct tlb_gather *g)
 {
+    /* Every page of every contiguous block is invalidated (see tlb.h);
+     * only the unsafe-per-block what-if strides over whole blocks. */
+    bool per_block = tlb_params.policy == TLBI_UNSAFE_PER_BLOCK && !g->page_granular && !g->freed_tables;
     if (g->start != g->end)
-        flush_tlb_range(g->asid, g->start, g->end,
-                        g->page_granular || g->freed_tables ? PAGE_SIZE : 16 * PAGE_SIZE,
+        flush_tlb_range(g->asid, g->start, g->end, per_block ? CONT_PTES * PAGE_SIZE : PAGE_SIZE,
                         !g->freed_tables);
+    /* Only now can no TLB reach the unmapped pages: release them. */
+    for (int i = 0; i < g->nr_pages; i++)
+        page_remove_map(g->pages[i]);
+    g->nr_pages = 0;
     /* Only now can no walker reach the unlinked tables: free them. */
     for (int i = 0; i < g->nr_tables; i++) {
         rule_check_table_freed(g->tables[i]);

@@ -2,15 +2,25 @@
  * TLB invalidation for the mm layer: policies and a gather.
  *
  * Policies (selectable at run time so they can be compared in one boot):
- *   per-page   one invalidate per page, always (the naive baseline)
- *   per-block  one invalidate per stride (64 KiB for contiguous blocks: a TLB
- *              holds one entry for a CONT/Svnapot block, and an invalidate of
- *              any address inside it removes that entry), always
+ *   per-page   one invalidate per entry (4 KiB page, or 2 MiB / 1 GiB block),
+ *              always (the naive baseline)
  *   range      arm64 FEAT_TLBIRANGE operations, riscv Svinval batches
- *              (falls back to per-stride where neither exists)
- *   asid       per stride up to asid_threshold entries, then the whole
+ *              (per entry where neither exists; the whole ASID past
+ *              asid_threshold entries or what one plan can encode)
+ *   asid       per entry below asid_threshold entries, else the whole
  *              address space (Linux's rule; threshold 0 = always the ASID)
  *   auto       what Linux does: arm64 range ops if present, else asid
+ *   unsafe-per-block   a what-if, architecturally WRONG: one invalidate per
+ *              64 KiB contiguous block. The CONT bit and Svnapot are hints:
+ *              a CPU may hold the 16 pages as 16 separate TLB entries, and an
+ *              invalidate by VA removes only the one for its page (Arm ARM
+ *              D8.6.1 "contiguous bit"; riscv privileged spec, Svnapot: every
+ *              PTE of a NAPOT region must be invalidated). Kept to measure
+ *              what the elision would save and to show that the rule checker
+ *              and QEMU catch it; never chosen by auto.
+ * A contiguous block is therefore always invalidated page by page (or by a
+ * range op or an ASID flush covering it), as Linux does (contpte_convert,
+ * and hugetlb's flush of CONT_PTE_SIZE with a PAGE_SIZE stride).
  * Thresholds are parameters (tlb_params), not constants.
  */
 #ifndef MMU_TLB_H
@@ -18,13 +28,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum tlbi_policy { TLBI_AUTO, TLBI_PER_PAGE, TLBI_PER_BLOCK, TLBI_RANGE, TLBI_ASID, TLBI_POLICY_COUNT };
+enum tlbi_policy { TLBI_AUTO, TLBI_PER_PAGE, TLBI_UNSAFE_PER_BLOCK, TLBI_RANGE, TLBI_ASID, TLBI_POLICY_COUNT };
 extern const char *const tlbi_policy_names[TLBI_POLICY_COUNT];
 
 struct tlb_params {
     enum tlbi_policy policy;
-    /* asid policy: more entries than this become one ASID flush
-     * (0 = always). Linux: arm64 without range ops 512, riscv 64. */
+    /* asid policy: this many entries or more become one ASID flush (0 =
+     * always); also the range policy's fallback where a range cannot be
+     * encoded. Linux: arm64 without range ops 512 (MAX_DVM_OPS), riscv 64. */
     uint64_t asid_threshold;
 };
 extern struct tlb_params tlb_params;
@@ -32,7 +43,8 @@ void tlb_params_default(void);
 int tlbi_policy_parse(const char *name);    /* -1 if unknown */
 
 /* Invalidate [start, end) of asid: entries of `stride` bytes (4 KiB pages,
- * 64 KiB contiguous blocks, 2 MiB blocks). last_level: only leaf entries
+ * which includes every member of a contiguous block, or 2 MiB / 1 GiB
+ * blocks). last_level: only leaf entries
  * changed; false when table pages were freed (walk caches must go too).
  * Includes the barriers before and after. */
 void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride, bool last_level);
@@ -40,19 +52,29 @@ void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t strid
 /* Collects what an operation changed; one flush at the end. Page-table pages
  * unlinked during the operation are freed only after that flush. */
 #define TLB_GATHER_MAX_TABLES 32
+#define TLB_GATHER_MAX_PAGES 256
+struct page;
 struct tlb_gather {
     uint16_t asid;
     uint64_t start, end;        /* start == end: nothing to flush */
-    uint64_t stride;            /* PAGE_SIZE, or CONT_SIZE when only whole blocks were added */
-    bool page_granular;         /* something was added page by page */
+    bool page_granular;         /* something was added page by page (else only
+                                   whole contiguous blocks: unsafe-per-block) */
     bool freed_tables;
     int nr_tables;
     uint64_t tables[TLB_GATHER_MAX_TABLES];
+    /* Pages whose mapping was removed: released (page_remove_map, which may
+     * free them) only after the flush, so no TLB can still reach a page
+     * that was handed to someone else (Linux's mmu_gather page batch). */
+    int nr_pages;
+    struct page *pages[TLB_GATHER_MAX_PAGES];
 };
 void tlb_gather_init(struct tlb_gather *g, uint16_t asid);
 void tlb_gather_add(struct tlb_gather *g, uint64_t va, uint64_t size);
-/* A whole contiguous block (one TLB entry): lets per-block flush at 64 KiB stride. */
+/* A whole contiguous block: flushed page by page like any other range; only
+ * the unsafe-per-block what-if flushes it once. */
 void tlb_gather_add_block(struct tlb_gather *g, uint64_t va, uint64_t size);
 void tlb_gather_free_table(struct tlb_gather *g, uint64_t table_pa);
+/* Drop one mapping of p after the flush that removes it from the TLBs. */
+void tlb_gather_remove_page(struct tlb_gather *g, struct page *p);
 void tlb_gather_finish(struct tlb_gather *g);
 #endif

@@ -30,6 +30,8 @@ void arch_mmu_probe(void)
     mmu_caps.asid_bits = ((mmfr0 >> 4) & 0xf) == 2 ? 16 : 8;
     mmu_caps.tlbi_range = ((isar0 >> 56) & 0xf) == 2;
     mmu_caps.cont = true;
+    mmu_caps.broadcast_tlbi = true;
+    mmu_caps.tlbi_va_nonleaf = true;
     mmu_caps.bbm_level = (unsigned)((mmfr2 >> 52) & 0xf);
     mmu_caps.va_bits = bootarg_number("va", 48) == 39 ? 39 : 48;
     mmu_caps.levels = mmu_caps.va_bits == 48 ? 4 : 3;
@@ -60,10 +62,13 @@ void arch_mmu_enable(uint64_t root_pa)
     arm64_mmu_switch(tcr_value(), root_pa);
 }
 
-void arch_switch_root(uint64_t root_pa, uint16_t asid)
+unsigned arch_switch_root(uint64_t root_pa, uint16_t asid)
 {
+    /* The new tables' stores reach the walker before it can use the root. */
+    __asm__ volatile("dsb ishst" ::: "memory");
     write_sysreg(ttbr0_el1, root_pa | ((uint64_t)asid << 48));
     isb();
+    return HWB_STORE_ORDER | HWB_ISB;
 }
 
 uint64_t arch_current_root(void) { return read_sysreg(ttbr0_el1) & 0x0000fffffffff000ULL; }

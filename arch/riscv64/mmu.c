@@ -50,6 +50,8 @@ void arch_mmu_probe(void)
     mmu_caps.svpbmt = isa_has("svpbmt");
     mmu_caps.tlbi_range = false;
     mmu_caps.caches_invalid = true;
+    mmu_caps.broadcast_tlbi = false;        /* one hart; remote fences come with SMP */
+    mmu_caps.tlbi_va_nonleaf = false;
     /* A/D: found by probing once translation is on (arch_set_hw_ad_probed). */
 }
 
@@ -68,11 +70,13 @@ void arch_mmu_enable(uint64_t root_pa)
         panic("satp mode %llu not accepted", (unsigned long long)(satp_mode >> 60));
 }
 
-void arch_switch_root(uint64_t root_pa, uint16_t asid)
+unsigned arch_switch_root(uint64_t root_pa, uint16_t asid)
 {
     csr_write(satp, satp_mode | ((uint64_t)asid << SATP_ASID_SHIFT) | (root_pa >> 12));
     /* Different ASIDs never share entries, so no fence is needed; ASID reuse
-     * is the allocator's business (it flushes the ASID before reuse). */
+     * is the allocator's business (it flushes the ASID before reuse), and a
+     * new address space's tables were ordered when they were created. */
+    return 0;
 }
 
 uint64_t arch_current_root(void) { return (csr_read(satp) & ((1ULL << 44) - 1)) << 12; }

@@ -157,7 +157,7 @@ static void tlb_raw_run(struct kbench_ctx *b)
     const char *range_note = mmu_caps.tlbi_range ? "arm64 FEAT_TLBIRANGE rvale1is (tlbi_range_plan)"
                              : mmu_caps.svinval ? "riscv Svinval: sfence.w.inval; sinval.vma x N; sfence.inval.ir"
                              : NULL;
-    static const char *const names[] = { "per-page", "per-block", "range", "asid" };
+    static const char *const names[] = { "per-page", "unsafe-per-block", "range", "asid" };
     char params[64];
     struct raw_arg arg = { .as = &as };
     struct kbench_case c = { .unit = "page", .setup = raw_touch, .op = raw_op, .arg = &arg };
@@ -197,7 +197,7 @@ static void tlb_raw_run(struct kbench_ctx *b)
                                        "no contiguous (CONT/Svnapot) mappings on this CPU");
                     continue;
                 }
-                c.note = "one invalidate per 64 KiB contiguous block";
+                c.note = "UNSAFE what-if: one invalidate per 64 KiB block leaves the other 15 pages' entries (CONT/Svnapot are hints)";
             }
             if (k == RAW_RANGE) {
                 if (!range_note) {

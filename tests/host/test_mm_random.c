@@ -76,7 +76,9 @@ static void run_config(bool hw_ad, int policy)
     for (unsigned i = 0; i < nseeds; i++)
         for (int mode = RT_SMALL; mode <= RT_MIXED; mode++) {
             tlb_params_default();
-            int p = policy >= 0 ? policy : (int)((i * 3 + (unsigned)mode) % TLBI_POLICY_COUNT);
+            /* Every policy but the unsafe what-if (which must fail: below). */
+            static const int safe[] = { TLBI_AUTO, TLBI_PER_PAGE, TLBI_RANGE, TLBI_ASID };
+            int p = policy >= 0 ? policy : safe[(i * 3 + (unsigned)mode) % 4];
             tlb_params.policy = (enum tlbi_policy)p;
             char config[80];
             snprintf(config, sizeof(config), "hwad=%s tlbi=%s", hw_ad ? "on" : "off", tlbi_policy_names[p]);
@@ -98,8 +100,9 @@ static void random_hwad_on(void **state) { (void)state; run_config(true, TLBI_AU
 static void random_hwad_off(void **state) { (void)state; run_config(false, TLBI_AUTO); }
 static void random_tlbi_policies(void **state) { (void)state; run_config(true, -1); }
 
-/* A broken simulated MMU must make the test fail (within a few seeds). */
-static void expect_detected(enum sim_mutation mut, bool hw_ad)
+/* A broken simulated MMU (or the unsafe what-if policy, policy >= 0) must
+ * make the test fail (within a few seeds). */
+static void expect_detected(enum sim_mutation mut, bool hw_ad, int policy)
 {
     uint64_t seed0 = env_num("MM_RANDOM_SEED", RT_DEFAULT_SEED);
     unsigned detected = 0, runs = 0;
@@ -108,16 +111,28 @@ static void expect_detected(enum sim_mutation mut, bool hw_ad)
     for (unsigned i = 0; i < 4 && !detected; i++)
         for (int mode = RT_SMALL; mode <= RT_MIXED; mode++, runs++) {
             printf("        # (a failure is expected here)\n");
-            detected += !one_run((enum rt_mode)mode, seed0 + i, 3000, "mutated hardware");
+            tlb_params_default();
+            if (policy >= 0)
+                tlb_params.policy = (enum tlbi_policy)policy;
+            detected += !one_run((enum rt_mode)mode, seed0 + i, 3000,
+                                 policy >= 0 ? "unsafe policy" : "mutated hardware");
         }
+    tlb_params_default();
     sim_mutation = SIM_MUT_NONE;
     sim_set_hw_ad(true);
     printf("        # mutation detected in %u of %u runs\n", detected, runs);
     assert_true(detected > 0);
 }
 
-static void mutation_tlbi_noop_is_detected(void **state) { (void)state; expect_detected(SIM_MUT_TLBI_NOOP, true); }
-static void mutation_ignore_rdonly_is_detected(void **state) { (void)state; expect_detected(SIM_MUT_IGNORE_RDONLY, false); }
+static void mutation_tlbi_noop_is_detected(void **state) { (void)state; expect_detected(SIM_MUT_TLBI_NOOP, true, -1); }
+static void mutation_ignore_rdonly_is_detected(void **state) { (void)state; expect_detected(SIM_MUT_IGNORE_RDONLY, false, -1); }
+/* One invalidate per 64 KiB block: caught by the rule checker's model and by
+ * the simulated TLB, which caches each member of a block separately. */
+static void unsafe_per_block_is_detected(void **state)
+{
+    (void)state;
+    expect_detected(SIM_MUT_NONE, true, TLBI_UNSAFE_PER_BLOCK);
+}
 
 static int setup(void **state)
 {
@@ -136,6 +151,7 @@ int main(void)
         cmocka_unit_test(random_tlbi_policies),
         cmocka_unit_test(mutation_tlbi_noop_is_detected),
         cmocka_unit_test(mutation_ignore_rdonly_is_detected),
+        cmocka_unit_test(unsafe_per_block_is_detected),
     };
     int r = cmocka_run_group_tests(tests, setup, NULL);
     printf("# mm_random (host): %llu steps in all\n", (unsigned long long)total_steps);

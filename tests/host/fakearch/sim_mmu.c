@@ -50,10 +50,11 @@ struct sim_stats sim_stats;
 static uint64_t cur_root;
 static uint16_t cur_asid;
 
-void arch_switch_root(uint64_t root_pa, uint16_t asid)
+unsigned arch_switch_root(uint64_t root_pa, uint16_t asid)
 {
     cur_root = root_pa;
     cur_asid = asid;
+    return HWB_STORE_ORDER | HWB_ISB;
 }
 uint64_t arch_current_root(void) { return cur_root; }
 void arch_mmu_probe(void) {}
@@ -79,13 +80,18 @@ struct tlb_entry {
 static struct tlb_entry tlb[TLB_ENTRIES];
 static unsigned tlb_next;
 
-void sim_tlb_invalidate(int asid, uint64_t start, uint64_t end)
+/* What an invalidate removes from the simulated TLB, decoded from the
+ * operand (asm/tlb_decode.h): its VA range, of its ASID or of all. Entries
+ * of the managed window are non-global; one PE, so local = broadcast. */
+void sim_tlb_apply(const struct tlbi_rec *r)
 {
-    if (sim_mutation == SIM_MUT_TLBI_NOOP)
+    struct tlbi_effect e;
+    tlbi_decode(r, &e);
+    if (sim_mutation == SIM_MUT_TLBI_NOOP || e.none)
         return;
     for (unsigned i = 0; i < TLB_ENTRIES; i++) {
         struct tlb_entry *t = &tlb[i];
-        if (t->valid && (asid < 0 || t->asid == asid) && t->va < end && start < t->va + t->size)
+        if (t->valid && (e.any_asid || t->asid == e.asid) && t->va < e.end && e.start < t->va + t->size)
             t->valid = false;
     }
 }
@@ -255,8 +261,10 @@ static int translate(uint64_t va, enum access_type acc, uint64_t *pa, struct fau
     }
     /* Fill the TLB. */
     struct tlb_entry *f = &tlb[tlb_next++ % TLB_ENTRIES];
-    bool cont = w.level == 3 && pte_cont(w.pte);
-    uint64_t sz = cont ? CONT_SIZE : pt_level_size(w.level);
+    /* Worst case for invalidation: a CONT member is cached as its own
+     * 4 KiB entry (the hint allows either), so an invalidate of one page
+     * of a block leaves the other 15 pages' entries in place. */
+    uint64_t sz = pt_level_size(w.level);
     f->valid = true;
     f->asid = cur_asid;
     f->va = ALIGN_DOWN(va, sz);
@@ -407,6 +415,7 @@ void sim_init(void)
     mmu_caps = (struct mmu_caps){
         .va_bits = 48, .levels = 4, .asid_bits = 16, .hw_af_avail = true, .hw_dirty_avail = true,
         .tlbi_range = true, .cont = true, .svinval = false, .bbm_level = 0, .caches_invalid = false,
+        .broadcast_tlbi = true, .tlbi_va_nonleaf = true,
     };
     arch_set_hw_ad(true);
     tlb_params_default();

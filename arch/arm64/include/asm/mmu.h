@@ -1,15 +1,21 @@
 /*
  * arm64 MMU as the mm layer sees it (the same contract as riscv64's asm/mmu.h):
- * capabilities, PTE stores, TLB maintenance with its barriers, root switch.
- * Every PTE store, invalidate and barrier is counted in mmu/events.h.
+ * capabilities and RAW operations only: PTE stores and atomic exchanges,
+ * barriers, TLB maintenance, root switch. Nothing here counts or checks:
+ * mmu/hw.h wraps every operation once, for both arches, with the event
+ * counters and the TLB model.
  *
- * TLB maintenance contract (both arches):
- *   tlb_pre_invalidate()        order earlier PTE stores before the invalidates
- *   tlbi_page / tlbi_range_op / tlbi_asid / tlbi_all      issue invalidates
- *   tlb_post_invalidate()       wait for them to complete, resynchronise
- *   flush_after_make_valid()    after invalid->valid: arm64 nothing (the Arm ARM
- *                               never caches entries that produce a Translation
- *                               fault), riscv a local sfence.vma (negative caching)
+ * Each TLB-maintenance function returns a tlbi_rec holding the instruction
+ * and the operand register it really issued (mmu/tlbi_effect.h), decoded by
+ * asm/tlb_decode.h; each barrier function returns the HWB_* bits it issued.
+ *
+ * Maintenance contract (both arches):
+ *   arch_tlb_pre_invalidate()    order earlier PTE stores before the invalidates
+ *   arch_tlbi_page / _range_op / _asid / _all     issue invalidates
+ *   arch_tlb_post_invalidate()   wait for them to complete, resynchronise
+ *   arch_flush_after_make_valid() after invalid->valid: arm64 nothing (the Arm
+ *                                ARM never caches entries that produce a
+ *                                Translation fault), riscv a local sfence.vma
  */
 #ifndef ASM_MMU_H
 #define ASM_MMU_H
@@ -18,12 +24,12 @@
 #include <asm/pte.h>
 #include <asm/sysreg.h>
 #include <asm/tlbi_range.h>
-#include "mmu/events.h"
-#include "mmu/rule_check.h"
+#include <asm/tlb_decode.h>
+#include "mmu/tlbi_effect.h"
 
 struct mmu_caps {
     int va_bits, levels;        /* 48/4 or 39/3 */
-    unsigned asid_bits;         /* 8 or 16 */
+    unsigned asid_bits;         /* 8 or 16 (or fewer with asid_bits=) */
     bool hw_af, hw_dirty;       /* FEAT_HAFDBS in use (TCR.HA / TCR.HD) */
     bool hw_af_avail, hw_dirty_avail;
     bool tlbi_range;            /* FEAT_TLBIRANGE */
@@ -31,123 +37,146 @@ struct mmu_caps {
     bool svinval;               /* riscv only: false here */
     unsigned bbm_level;         /* FEAT_BBM level (ID_AA64MMFR2_EL1.BBM) */
     bool caches_invalid;        /* TLBs may hold invalid entries: never on arm64 */
+    bool broadcast_tlbi;        /* invalidates reach every PE (the ...is forms) */
+    bool tlbi_va_nonleaf;       /* a by-VA invalidate can remove walk-cache entries (vae1is) */
 };
 extern struct mmu_caps mmu_caps;
 
-static inline void dsb_ishst(void)
+/* ---- PTE stores: single-copy atomic 64-bit accesses ---- */
+static inline pte_t arch_pte_read(const pte_t *p) { return *(const volatile pte_t *)p; }
+static inline void arch_pte_write(pte_t *p, pte_t v) { *(volatile pte_t *)p = v; }
+/* Atomic read-and-replace: no hardware access/dirty update made between the
+ * read and the write is lost (LL/SC on armv8.0, LSE swp where the compiler
+ * is allowed to use it). */
+static inline pte_t arch_pte_xchg(pte_t *p, pte_t v) { return __atomic_exchange_n(p, v, __ATOMIC_RELAXED); }
+static inline bool arch_pte_cmpxchg(pte_t *p, pte_t *expected, pte_t v)
+{
+    return __atomic_compare_exchange_n(p, expected, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* ---- barriers ---- */
+/* After storing entries the walker must see before the next access from
+ * this CPU (a fault fixed, a range mapped). */
+static inline unsigned arch_pte_stores_visible(void)
+{
+    __asm__ volatile("dsb ishst; isb" ::: "memory");
+    return HWB_STORE_ORDER | HWB_ISB;
+}
+/* Before linking a freshly zeroed table: its zeroes must reach the walker
+ * before the table entry does (else a speculative walk may cache garbage). */
+static inline unsigned arch_table_publish(void)
 {
     __asm__ volatile("dsb ishst" ::: "memory");
-    ev_inc(EV_BARRIER);
-    if (rule_check_on)
-        rule_check_barrier(false);
+    return HWB_STORE_ORDER;
 }
-static inline void dsb_ish(void)
+static inline unsigned arch_tlb_pre_invalidate(void)
 {
-    __asm__ volatile("dsb ish" ::: "memory");
-    ev_inc(EV_BARRIER);
-    if (rule_check_on)
-        rule_check_barrier(true);
+    __asm__ volatile("dsb ishst" ::: "memory");
+    return HWB_STORE_ORDER;
 }
-static inline void isb_counted(void) { __asm__ volatile("isb" ::: "memory"); ev_inc(EV_BARRIER); }
-
-static inline pte_t pte_read_once(const pte_t *p) { return *(const volatile pte_t *)p; }
-static inline void pte_store(pte_t *p, pte_t v)
+static inline unsigned arch_tlb_post_invalidate(void)
 {
-    if (rule_check_on)
-        rule_check_store(p, *p, v);
-    *(volatile pte_t *)p = v;
-    ev_inc(EV_PTE_STORE);
+    __asm__ volatile("dsb ish; isb" ::: "memory");
+    return HWB_COMPLETE | HWB_ISB;
 }
-/* After storing valid entries that the walker must see before the next access
- * from this CPU (a fault handler fixing a PTE, a freshly mapped range). */
-static inline void pte_stores_visible(void) { dsb_ishst(); isb_counted(); }
 
-static inline void tlb_pre_invalidate(void) { dsb_ishst(); }
-static inline void tlb_post_invalidate(void) { dsb_ish(); isb_counted(); }
+/* ---- TLB maintenance ---- */
+/* Issue `tlbi <name>, op` and record exactly that (name and operand). */
+#define ARM64_TLBI(rec, k, name, op) do {                                      \
+        uint64_t __op = (op);                                                  \
+        __asm__ volatile("tlbi " #name ", %0" :: "r"(__op) : "memory");        \
+        (rec) = (struct tlbi_rec){ .kind = (k), .insn = ARM64_##name, .rs1 = __op }; \
+    } while (0)
+#define ARM64_TLBI_NOARG(rec, k, name) do {                                    \
+        __asm__ volatile("tlbi " #name ::: "memory");                          \
+        (rec) = (struct tlbi_rec){ .kind = (k), .insn = ARM64_##name };        \
+    } while (0)
 
-static inline uint64_t tlbi_va_operand(uint16_t asid, uint64_t va)
-{
-    return ((va >> 12) & ((1ULL << 44) - 1)) | ((uint64_t)asid << 48);
-}
+static inline uint64_t tlbi_va_operand(uint16_t asid, uint64_t va) { return tlbi_page_operand(va, asid); }
+
 /* last_level: only leaf entries changed (vale1is); otherwise table entries
  * were freed too and the walk caches must go (vae1is). */
-static inline void tlbi_page(uint16_t asid, uint64_t va, bool last_level)
+static inline struct tlbi_rec arch_tlbi_page(uint16_t asid, uint64_t va, bool last_level)
 {
-    uint64_t op = tlbi_va_operand(asid, va);
+    struct tlbi_rec r;
     if (last_level)
-        __asm__ volatile("tlbi vale1is, %0" :: "r"(op) : "memory");
+        ARM64_TLBI(r, TLBK_PAGE, vale1is, tlbi_va_operand(asid, va));
     else
-        __asm__ volatile("tlbi vae1is, %0" :: "r"(op) : "memory");
-    ev_inc(EV_TLBI_PAGE);
-    if (rule_check_on)
-        rule_check_tlbi(asid, va, va + 4096);
+        ARM64_TLBI(r, TLBK_PAGE, vae1is, tlbi_va_operand(asid, va));
+    return r;
 }
-/* FEAT_TLBIRANGE: one operation from tlbi_range_plan() (asm/tlbi_range.h).
- * Encoded with `sys` so the kernel builds for armv8.0 boards. */
-static inline void tlbi_range_op(uint16_t asid, const struct tlbi_op *o, bool last_level)
+/* One FEAT_TLBIRANGE operation from tlbi_range_plan(); `sys` encodings so
+ * the kernel builds for armv8.0 boards (rvale1is: op2 5, rvae1is: op2 1). */
+static inline struct tlbi_rec arch_tlbi_range_op(uint16_t asid, const struct tlbi_op *o, bool last_level)
 {
-    if (!o->is_range) {
-        tlbi_page(asid, o->va, last_level);
-        return;
-    }
+    if (!o->is_range)
+        return arch_tlbi_page(asid, o->va, last_level);
     uint64_t op = tlbi_range_operand(o->va, asid, o->scale, o->num);
-    if (last_level)
-        __asm__ volatile("sys #0, c8, c2, #5, %0" :: "r"(op) : "memory");   /* rvale1is */
-    else
-        __asm__ volatile("sys #0, c8, c2, #1, %0" :: "r"(op) : "memory");   /* rvae1is */
-    ev_inc(EV_TLBI_RANGE);
-    if (rule_check_on)
-        rule_check_tlbi(asid, o->va, o->va + tlbi_range_pages(o->scale, o->num) * 4096);
+    if (last_level) {
+        __asm__ volatile("sys #0, c8, c2, #5, %0" :: "r"(op) : "memory");
+        return (struct tlbi_rec){ .kind = TLBK_RANGE, .insn = ARM64_rvale1is, .rs1 = op };
+    }
+    __asm__ volatile("sys #0, c8, c2, #1, %0" :: "r"(op) : "memory");
+    return (struct tlbi_rec){ .kind = TLBK_RANGE, .insn = ARM64_rvae1is, .rs1 = op };
 }
-/* Invalidate `pages` pages from va with as few FEAT_TLBIRANGE operations as
- * tlbi_range_plan() finds; false if the CPU has no range operations. */
-static inline bool tlbi_range_flush(uint16_t asid, uint64_t va, uint64_t pages, bool last_level)
+/* Invalidate `pages` pages from va with the FEAT_TLBIRANGE operations
+ * tlbi_range_plan() finds, recording each in recs; -1 (nothing issued) if the
+ * CPU has no range operations or the range does not fit one plan. */
+static inline int arch_tlbi_range(uint16_t asid, uint64_t va, uint64_t pages, bool last_level,
+                                  struct tlbi_rec *recs, int max)
 {
-    struct tlbi_op ops[8];
+    struct tlbi_op ops[TLBI_RANGE_PLAN_MAX_OPS];
     if (!mmu_caps.tlbi_range || pages == 0 || pages > TLBI_RANGE_MAX_PAGES)
-        return false;
-    int n = tlbi_range_plan(va, pages, ops, 8);
-    if (n <= 0)
-        return false;
+        return -1;
+    int n = tlbi_range_plan(va, pages, ops, TLBI_RANGE_PLAN_MAX_OPS);
+    if (n <= 0 || n > max)
+        return -1;
     for (int i = 0; i < n; i++)
-        tlbi_range_op(asid, &ops[i], last_level);
-    return true;
+        recs[i] = arch_tlbi_range_op(asid, &ops[i], last_level);
+    return n;
 }
-static inline void tlbi_asid(uint16_t asid)
+/* Every non-global entry of asid, all levels. ASID 0 is the kernel's, whose
+ * entries are global: aside1is would not touch them, so it takes vmalle1is. */
+static inline struct tlbi_rec arch_tlbi_asid(uint16_t asid)
 {
-    __asm__ volatile("tlbi aside1is, %0" :: "r"((uint64_t)asid << 48) : "memory");
-    ev_inc(EV_TLBI_ASID);
-    if (rule_check_on)
-        rule_check_tlbi(asid, 0, ~0ULL);
+    struct tlbi_rec r;
+    if (asid == 0)
+        ARM64_TLBI_NOARG(r, TLBK_ALL, vmalle1is);
+    else
+        ARM64_TLBI(r, TLBK_ASID, aside1is, (uint64_t)asid << 48);
+    return r;
 }
-static inline void tlbi_all(void)
+static inline struct tlbi_rec arch_tlbi_all(void)
 {
-    __asm__ volatile("tlbi vmalle1is" ::: "memory");
-    ev_inc(EV_TLBI_ALL);
-    if (rule_check_on)
-        rule_check_tlbi(-1, 0, ~0ULL);
+    struct tlbi_rec r;
+    ARM64_TLBI_NOARG(r, TLBK_ALL, vmalle1is);
+    return r;
 }
 /* Not needed on arm64: invalid entries are never held in a TLB. */
-static inline void flush_after_make_valid(uint16_t asid, uint64_t va) { (void)asid, (void)va; }
+static inline struct tlbi_rec arch_flush_after_make_valid(uint16_t asid, uint64_t va)
+{
+    (void)asid, (void)va;
+    return (struct tlbi_rec){ .kind = TLBK_NONE, .insn = ARM64_none };
+}
 /* After granting write on a valid entry: a TLB may still hold the read-only
  * (or clean, hardware read-only) entry and fault again, so invalidate it on
  * this CPU (Linux arm64 __ptep_set_access_flags: "Invalidate a stale
- * read-only entry"). One CPU today; SMP needs the broadcast form or a
- * spurious-fault fix-up on the others. */
-static inline void flush_local_page(uint16_t asid, uint64_t va)
+ * read-only entry"). Other CPUs holding it take a spurious fault, which the
+ * fault path resolves by finding the entry already writable. *bars receives
+ * the barriers issued. */
+static inline struct tlbi_rec arch_flush_local_page(uint16_t asid, uint64_t va, unsigned *bars)
 {
+    struct tlbi_rec r;
     __asm__ volatile("dsb nshst" ::: "memory");
-    __asm__ volatile("tlbi vale1, %0" :: "r"(tlbi_va_operand(asid, va)) : "memory");
+    ARM64_TLBI(r, TLBK_PAGE_LOCAL, vale1, tlbi_va_operand(asid, va));
     __asm__ volatile("dsb nsh; isb" ::: "memory");
-    ev_inc(EV_TLBI_PAGE_LOCAL);
-    ev_add(EV_BARRIER, 3);
-    if (rule_check_on)
-        rule_check_local_flush(asid, va);
+    *bars = HWB_LOCAL_STORE_ORDER | HWB_LOCAL_COMPLETE | HWB_ISB;
+    return r;
 }
 /* riscv-only Svinval batch: never used on arm64 (mmu_caps.svinval is false). */
-static inline void tlbi_sinval_begin(void) {}
-static inline void tlbi_sinval_page(uint16_t asid, uint64_t va) { tlbi_page(asid, va, true); }
-static inline void tlbi_sinval_end(void) {}
+static inline unsigned arch_tlbi_sinval_begin(void) { return 0; }
+static inline struct tlbi_rec arch_tlbi_sinval_page(uint16_t asid, uint64_t va) { return arch_tlbi_page(asid, va, true); }
+static inline unsigned arch_tlbi_sinval_end(void) { return 0; }
 
 /* The entry one level down that maps `pfn` with the attributes of block
  * entry blk (a page at level 3, a block above). */
@@ -171,7 +200,9 @@ void icache_sync(uint64_t va, uint64_t len);
 
 void arch_mmu_probe(void);                  /* capabilities + boot arguments */
 void arch_mmu_enable(uint64_t root_pa);     /* switch to the kernel's table, ASID 0 */
-void arch_switch_root(uint64_t root_pa, uint16_t asid);
+/* Make root_pa with asid the current translation; returns the barriers
+ * issued (the table stores are ordered before the switch). */
+unsigned arch_switch_root(uint64_t root_pa, uint16_t asid);
 uint64_t arch_current_root(void);
 void arch_mmu_describe(void);
 /* Runtime switch of hardware A/D (tests); returns false if unsupported. */

@@ -436,4 +436,40 @@ static inline pte_t pfn_block(uint64_t pfn, pgprot_t prot, int level)
 	return 0;
 }
 
+/* ---- what a TLB entry made from a descriptor allows (the TLB model) ---- */
+
+/* Accesses a cached copy of leaf descriptor v lets through, without a fault:
+ * HWP_READ (EL1 data), HWP_WRITE, HWP_UEXEC (EL0 fetch), HWP_USER (EL0 data),
+ * HWP_KEXEC (EL1 fetch). With hardware dirty (TCR.HD) a DBM entry is
+ * writable (the CPU clears RDONLY in the descriptor itself); without
+ * hardware AF an entry with AF clear is never cached (Access flag fault).
+ * 0 for an invalid entry. */
+enum { HWP_READ = 1, HWP_WRITE = 2, HWP_UEXEC = 4, HWP_USER = 8, HWP_KEXEC = 16 };
+static inline unsigned pte_hw_perms(pte_t v, bool hw_af, bool hw_dirty)
+{
+	if (!(v & ARM64_PTE_VALID) || (!(v & ARM64_PTE_AF) && !hw_af))
+		return 0;
+	unsigned p = HWP_READ;
+	if (!(v & ARM64_PTE_RDONLY) || (hw_dirty && (v & ARM64_PTE_WRITE)))
+		p |= HWP_WRITE;
+	if (v & ARM64_PTE_USER)
+		p |= HWP_USER;
+	if (!(v & ARM64_PTE_UXN))
+		p |= HWP_UEXEC;
+	if (!(v & ARM64_PTE_PXN))
+		p |= HWP_KEXEC;
+	return p;
+}
+/* Memory type and shareability: changing them on a valid entry needs
+ * break-before-make. */
+static inline uint64_t pte_hw_memattr(pte_t v)
+{
+	return v & (ARM64_PTE_ATTRINDX_MASK | ARM64_PTE_SH_INNER);
+}
+/* A TLB entry made from v matches every ASID (nG clear on a valid entry). */
+static inline bool pte_hw_global(pte_t v)
+{
+	return (v & ARM64_PTE_VALID) && !(v & ARM64_PTE_NG);
+}
+
 #endif /* ARCH_ARM64_ASM_PTE_H */

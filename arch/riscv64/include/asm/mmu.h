@@ -1,11 +1,13 @@
 /*
- * riscv64 MMU as the mm layer sees it (same contract as arm64's asm/mmu.h).
+ * riscv64 MMU as the mm layer sees it (same contract as arm64's asm/mmu.h):
+ * capabilities and RAW operations only; mmu/hw.h counts and checks them.
  * The kernel is uniprocessor today: sfence.vma is local, which on one hart
  * is the whole machine; SMP will need SBI RFENCE (remote) for broadcasts.
  *
  * sfence.vma with rs1 = va only covers the *leaf* entry for va, so when a
  * table page was freed (last_level == false) the whole ASID is flushed.
- * Global (kernel) entries are not touched by ASID-specific fences.
+ * Global (kernel) entries are not touched by ASID-specific fences: ASID 0
+ * (the kernel's) fences name no ASID (rs2 = x0).
  */
 #ifndef ASM_MMU_H
 #define ASM_MMU_H
@@ -13,8 +15,8 @@
 #include <stdint.h>
 #include <asm/pte.h>
 #include <asm/sysreg.h>
-#include "mmu/events.h"
-#include "mmu/rule_check.h"
+#include <asm/tlb_decode.h>
+#include "mmu/tlbi_effect.h"
 
 struct mmu_caps {
     int va_bits, levels;        /* Sv48: 48/4, Sv39: 39/3 */
@@ -27,102 +29,107 @@ struct mmu_caps {
     bool svpbmt;
     unsigned bbm_level;         /* 0: Svnapot changes always need break-before-make */
     bool caches_invalid;        /* the privileged spec allows caching invalid entries */
+    bool broadcast_tlbi;        /* false: every fence is local */
+    bool tlbi_va_nonleaf;       /* false: sfence.vma va removes leaf entries only */
 };
 extern struct mmu_caps mmu_caps;
 
-static inline pte_t pte_read_once(const pte_t *p) { return *(const volatile pte_t *)p; }
-static inline void pte_store(pte_t *p, pte_t v)
+static inline pte_t arch_pte_read(const pte_t *p) { return *(const volatile pte_t *)p; }
+static inline void arch_pte_write(pte_t *p, pte_t v) { *(volatile pte_t *)p = v; }
+/* amoswap.d / lr.d-sc.d: no hardware A/D update between read and write is lost. */
+static inline pte_t arch_pte_xchg(pte_t *p, pte_t v) { return __atomic_exchange_n(p, v, __ATOMIC_RELAXED); }
+static inline bool arch_pte_cmpxchg(pte_t *p, pte_t *expected, pte_t v)
 {
-    if (rule_check_on)
-        rule_check_store(p, *p, v);
-    *(volatile pte_t *)p = v;
-    ev_inc(EV_PTE_STORE);
+    return __atomic_compare_exchange_n(p, expected, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
+
 /* The walker's implicit reads are only ordered after PTE stores by an
- * sfence.vma; flush_after_make_valid() provides it for each new entry. */
-static inline void pte_stores_visible(void) {}
-
-static inline void tlb_pre_invalidate(void) {}      /* sfence.vma orders prior stores itself */
-static inline void tlb_post_invalidate(void) {}
-
-/* ASID 0 is the kernel's: its entries are global, which an ASID-qualified
- * sfence.vma does not touch, so ASID 0 fences name no ASID (rs2 = x0). */
-static inline void tlbi_all(void);
-static inline void tlbi_page(uint16_t asid, uint64_t va, bool last_level)
+ * sfence.vma; arch_flush_after_make_valid() provides it for each new entry. */
+static inline unsigned arch_pte_stores_visible(void) { return 0; }
+/* Before linking a freshly zeroed table: order the zeroing before the link
+ * for any other observer's walker (Linux's smp_wmb() in pmd_install). */
+static inline unsigned arch_table_publish(void)
 {
-    if (asid == 0 && last_level) {
-        __asm__ volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
-        ev_inc(EV_TLBI_PAGE);
-    } else if (asid == 0) {
-        tlbi_all();
-        return;
-    } else if (last_level) {
-        __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
-        ev_inc(EV_TLBI_PAGE);
-    } else {
-        __asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)asid) : "memory");
-        ev_inc(EV_TLBI_ASID);
-        if (rule_check_on)
-            rule_check_tlbi(asid, 0, ~0ULL);
-        return;
-    }
-    if (rule_check_on)
-        rule_check_tlbi(asid, va, va + 4096);
+    __asm__ volatile("fence w, w" ::: "memory");
+    return HWB_FENCE;
 }
-static inline void tlbi_asid(uint16_t asid)
+static inline unsigned arch_tlb_pre_invalidate(void) { return 0; }   /* sfence.vma orders prior stores itself */
+static inline unsigned arch_tlb_post_invalidate(void) { return 0; }
+
+/* The four forms of sfence.vma, each recording the registers it names. */
+static inline struct tlbi_rec sfence_vma_va_asid(uint64_t va, uint16_t asid, uint8_t kind)
+{
+    __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
+    return (struct tlbi_rec){ .kind = kind, .insn = RISCV_sfence_vma, .rs1 = va, .rs2 = asid };
+}
+static inline struct tlbi_rec sfence_vma_va(uint64_t va, uint8_t kind)
+{
+    __asm__ volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
+    return (struct tlbi_rec){ .kind = kind, .insn = RISCV_sfence_vma, .rs1 = va, .rs2_x0 = true };
+}
+static inline struct tlbi_rec sfence_vma_asid(uint16_t asid)
 {
     __asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)asid) : "memory");
-    ev_inc(EV_TLBI_ASID);
-    if (rule_check_on)
-        rule_check_tlbi(asid, 0, ~0ULL);
+    return (struct tlbi_rec){ .kind = TLBK_ASID, .insn = RISCV_sfence_vma, .rs1_x0 = true, .rs2 = asid };
 }
-static inline void tlbi_all(void)
+static inline struct tlbi_rec sfence_vma_all(void)
 {
     __asm__ volatile("sfence.vma" ::: "memory");
-    ev_inc(EV_TLBI_ALL);
-    if (rule_check_on)
-        rule_check_tlbi(-1, 0, ~0ULL);
+    return (struct tlbi_rec){ .kind = TLBK_ALL, .insn = RISCV_sfence_vma, .rs1_x0 = true, .rs2_x0 = true };
 }
+
+static inline struct tlbi_rec arch_tlbi_page(uint16_t asid, uint64_t va, bool last_level)
+{
+    if (last_level)
+        return asid ? sfence_vma_va_asid(va, asid, TLBK_PAGE) : sfence_vma_va(va, TLBK_PAGE);
+    /* Non-leaf entries are only removed by rs1 = x0 fences. */
+    return asid ? sfence_vma_asid(asid) : sfence_vma_all();
+}
+static inline struct tlbi_rec arch_tlbi_asid(uint16_t asid) { return asid ? sfence_vma_asid(asid) : sfence_vma_all(); }
+static inline struct tlbi_rec arch_tlbi_all(void) { return sfence_vma_all(); }
 /* The privileged spec lets a hart cache invalid entries: after making an
  * invalid or protnone entry valid, a local fence for that page is needed or
- * the access faults again (forever). */
-static inline void flush_after_make_valid(uint16_t asid, uint64_t va)
+ * the access faults again (forever). rs2 = x0, as Linux's
+ * local_flush_tlb_page(): a cached invalid entry may be global (protnone
+ * entries carry G), which an ASID-qualified fence does not reach. */
+static inline struct tlbi_rec arch_flush_after_make_valid(uint16_t asid, uint64_t va)
 {
-    if (asid == 0)
-        __asm__ volatile("sfence.vma %0, zero" :: "r"(va) : "memory");
-    else
-        __asm__ volatile("sfence.vma %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
-    ev_inc(EV_TLBI_PAGE_LOCAL);
-    if (rule_check_on)
-        rule_check_local_flush(asid, va);
+    (void)asid;
+    return sfence_vma_va(va, TLBK_PAGE_LOCAL);
 }
-/* After granting write on a valid entry: the local fence that also covers
- * negative caching. */
-static inline void flush_local_page(uint16_t asid, uint64_t va) { flush_after_make_valid(asid, va); }
+/* After granting write on a valid entry: the same local fence. */
+static inline struct tlbi_rec arch_flush_local_page(uint16_t asid, uint64_t va, unsigned *bars)
+{
+    *bars = 0;
+    return arch_flush_after_make_valid(asid, va);
+}
 
 /* Svinval batch: sfence.w.inval; sinval.vma...; sfence.inval.ir */
-static inline void tlbi_sinval_begin(void)
+static inline unsigned arch_tlbi_sinval_begin(void)
 {
     __asm__ volatile(".insn r 0x73, 0, 0x0c, x0, x0, x0" ::: "memory");    /* sfence.w.inval */
-    ev_inc(EV_BARRIER);
+    return HWB_STORE_ORDER;
 }
-static inline void tlbi_sinval_page(uint16_t asid, uint64_t va)
+static inline struct tlbi_rec arch_tlbi_sinval_page(uint16_t asid, uint64_t va)
 {
+    if (asid == 0) {
+        __asm__ volatile(".insn r 0x73, 0, 0x0b, x0, %0, x0" :: "r"(va) : "memory");
+        return (struct tlbi_rec){ .kind = TLBK_SINVAL, .insn = RISCV_sinval_vma, .rs1 = va, .rs2_x0 = true };
+    }
     __asm__ volatile(".insn r 0x73, 0, 0x0b, x0, %0, %1" :: "r"(va), "r"((uint64_t)asid) : "memory");
-    ev_inc(EV_TLBI_SINVAL);
-    if (rule_check_on)
-        rule_check_tlbi(asid, va, va + 4096);
+    return (struct tlbi_rec){ .kind = TLBK_SINVAL, .insn = RISCV_sinval_vma, .rs1 = va, .rs2 = asid };
 }
-static inline void tlbi_sinval_end(void)
+static inline unsigned arch_tlbi_sinval_end(void)
 {
     __asm__ volatile(".insn r 0x73, 0, 0x0c, x0, x0, x1" ::: "memory");    /* sfence.inval.ir */
-    ev_inc(EV_BARRIER);
+    return HWB_COMPLETE;
 }
-/* Range operations do not exist on riscv: the caller falls back. */
-static inline bool tlbi_range_flush(uint16_t asid, uint64_t va, uint64_t pages, bool last_level)
+/* Range operations do not exist on riscv: -1, nothing issued. */
+static inline int arch_tlbi_range(uint16_t asid, uint64_t va, uint64_t pages, bool last_level,
+                                  struct tlbi_rec *recs, int max)
 {
-    (void)asid, (void)va, (void)pages, (void)last_level;
-    return false;
+    (void)asid, (void)va, (void)pages, (void)last_level, (void)recs, (void)max;
+    return -1;
 }
 
 /* The entry one level down that maps `pfn` with the attributes of leaf
@@ -150,7 +157,7 @@ static inline pgprot_t pgprot_mmio(void)
 void icache_sync(uint64_t va, uint64_t len);
 void arch_mmu_probe(void);
 void arch_mmu_enable(uint64_t root_pa);
-void arch_switch_root(uint64_t root_pa, uint16_t asid);
+unsigned arch_switch_root(uint64_t root_pa, uint16_t asid);
 uint64_t arch_current_root(void);
 void arch_mmu_describe(void);
 bool arch_set_hw_ad(bool on);

@@ -399,4 +399,33 @@ static inline pte_t pfn_block(uint64_t pfn, pgprot_t prot, int level)
 	return pfn_pte(pfn, prot);
 }
 
+/* ---- what a TLB entry made from a descriptor allows (the TLB model) ---- */
+
+/* Accesses a cached copy of leaf descriptor v lets through without a page
+ * fault: HWP_READ, HWP_WRITE, HWP_UEXEC (X on a U page), HWP_USER (U),
+ * HWP_KEXEC (X on a supervisor page). Without hardware A/D (Svade) an
+ * entry with A clear faults on any access and a write to one with D clear
+ * faults. 0 for an invalid entry. */
+enum { HWP_READ = 1, HWP_WRITE = 2, HWP_UEXEC = 4, HWP_USER = 8, HWP_KEXEC = 16 };
+static inline unsigned pte_hw_perms(pte_t v, bool hw_af, bool hw_dirty)
+{
+	if (!(v & RISCV_PTE_V) || !(v & RISCV_PTE_LEAF) || (!(v & RISCV_PTE_A) && !hw_af))
+		return 0;
+	unsigned p = 0;
+	if (v & RISCV_PTE_R)
+		p |= HWP_READ;
+	if ((v & RISCV_PTE_W) && ((v & RISCV_PTE_D) || hw_dirty))
+		p |= HWP_WRITE;
+	if (v & RISCV_PTE_U)
+		p |= HWP_USER | ((v & RISCV_PTE_X) ? HWP_UEXEC : 0);
+	else if (v & RISCV_PTE_X)
+		p |= HWP_KEXEC;
+	return p;
+}
+/* Memory type (Svpbmt): changing it on a valid entry needs break-before-make. */
+static inline uint64_t pte_hw_memattr(pte_t v) { return v & RISCV_PTE_PBMT_MASK; }
+/* G: the entry matches every ASID. Kept worst case for invalid entries too:
+ * a hart that caches an invalid entry may tag it global. */
+static inline bool pte_hw_global(pte_t v) { return (v & RISCV_PTE_G) != 0; }
+
 #endif /* ARCH_RISCV64_ASM_PTE_H */
