@@ -68,7 +68,7 @@ static unsigned nunpublished;
 /* R8: which root each hardware ASID last ran, and whether it may hold entries. */
 static struct { uint16_t asid; bool used, dirty; uint64_t root; } asid_map[64];
 
-static unsigned violations;
+static unsigned violations, fired[10];
 static bool expecting;
 static const char *last_rule = "";
 static char msg[200];
@@ -89,6 +89,8 @@ static void violation(const char *rule)
 {
     violations++;
     last_rule = rule;
+    if (rule[0] == 'R' && rule[1] >= '1' && rule[1] <= '9')
+        fired[rule[1] - '0']++;
     if (expecting) {
         ktest_log("rule checker (expected): %s: %s", rule, msg);
         return;
@@ -115,6 +117,7 @@ static void violation(const char *rule)
 
 void rule_check_expect(bool expect) { expecting = expect; }
 unsigned rule_check_violations(void) { return violations; }
+unsigned rule_check_fired(int rule) { return rule >= 1 && rule <= 9 ? fired[rule] : 0; }
 const char *rule_check_last_rule(void) { return last_rule; }
 const char *rule_check_last_message(void) { return msg; }
 unsigned rule_check_cached(void) { return nlive; }
@@ -629,15 +632,19 @@ static bool judge(struct cached *e, const char *op)
         struct xlate ox = xlate_of(e->value, member_va, e->level, va);
         bool cur_leaf = is_leaf(cur, e->level);
         struct xlate cx = cur_leaf ? xlate_of(cur, va, e->level, va) : (struct xlate){ 0 };
-        unsigned more = ox.perms & ~cx.perms, less = cx.perms & ~ox.perms;
+        /* A cached entry that writes without a descriptor update (dirty)
+         * for an entry that is clean now would lose the dirty state: more.
+         * The converse is no fault: the hardware updates the descriptor. */
+        unsigned more = ox.perms & ~cx.perms, less = cx.perms & ~ox.perms & ~(unsigned)HWP_SILENT_WRITE;
         bool elsewhere = ox.perms && cur_leaf && cx.perms && (ox.pfn != cx.pfn || ox.mem != cx.mem);
         if (more || elsewhere) {
             VIOLATION("R3 stale translation", "%s: va 0x%llx asid %u: %s may still hold %s 0x%llx, entry now 0x%llx "
-                      "(%s%s%s%s%s)", op, (unsigned long long)va, e->asid, pe_name(e->pes),
+                      "(%s%s%s%s%s%s)", op, (unsigned long long)va, e->asid, pe_name(e->pes),
                       cached_kind_name[e->kind], (unsigned long long)e->value, (unsigned long long)cur,
                       elsewhere ? "another output address or memory type" : "grants ",
                       more & HWP_WRITE ? "write " : "", more & (HWP_UEXEC | HWP_KEXEC) ? "exec " : "",
-                      more & HWP_USER ? "user " : "", more & HWP_READ ? "read" : "");
+                      more & HWP_USER ? "user " : "", more & HWP_READ ? "read " : "",
+                      more & HWP_SILENT_WRITE ? "write without marking the entry dirty" : "");
             return true;
         }
         if (less && (e->pes & PE_THIS) && !mmu_caps.caches_invalid) {

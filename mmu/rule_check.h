@@ -69,6 +69,8 @@ void rule_check_reset(void);
 unsigned rule_check_violations(void);
 void rule_check_expect(bool expect);
 const char *rule_check_last_rule(void);
+/* How many violations of rule Rn (1..9) so far. */
+unsigned rule_check_fired(int rule);
 const char *rule_check_last_message(void);
 /* Translations the model holds now (for tests and the shell). */
 unsigned rule_check_cached(void);

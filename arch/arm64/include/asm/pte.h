@@ -440,17 +440,22 @@ static inline pte_t pfn_block(uint64_t pfn, pgprot_t prot, int level)
 
 /* Accesses a cached copy of leaf descriptor v lets through, without a fault:
  * HWP_READ (EL1 data), HWP_WRITE, HWP_UEXEC (EL0 fetch), HWP_USER (EL0 data),
- * HWP_KEXEC (EL1 fetch). With hardware dirty (TCR.HD) a DBM entry is
- * writable (the CPU clears RDONLY in the descriptor itself); without
- * hardware AF an entry with AF clear is never cached (Access flag fault).
- * 0 for an invalid entry. */
-enum { HWP_READ = 1, HWP_WRITE = 2, HWP_UEXEC = 4, HWP_USER = 8, HWP_KEXEC = 16 };
+ * HWP_KEXEC (EL1 fetch), and HWP_SILENT_WRITE: a write that leaves the
+ * descriptor as it is (RDONLY clear: hardware-dirty already), so a cached
+ * dirty entry for a descriptor made clean would lose the next write's dirty
+ * state. With hardware dirty (TCR.HD) a DBM entry is writable (the CPU
+ * clears RDONLY in the descriptor itself); without hardware AF an entry
+ * with AF clear is never cached (Access flag fault). 0 for an invalid
+ * entry. */
+enum { HWP_READ = 1, HWP_WRITE = 2, HWP_UEXEC = 4, HWP_USER = 8, HWP_KEXEC = 16, HWP_SILENT_WRITE = 32 };
 static inline unsigned pte_hw_perms(pte_t v, bool hw_af, bool hw_dirty)
 {
 	if (!(v & ARM64_PTE_VALID) || (!(v & ARM64_PTE_AF) && !hw_af))
 		return 0;
 	unsigned p = HWP_READ;
-	if (!(v & ARM64_PTE_RDONLY) || (hw_dirty && (v & ARM64_PTE_WRITE)))
+	if (!(v & ARM64_PTE_RDONLY))
+		p |= HWP_WRITE | HWP_SILENT_WRITE;
+	else if (hw_dirty && (v & ARM64_PTE_WRITE))
 		p |= HWP_WRITE;
 	if (v & ARM64_PTE_USER)
 		p |= HWP_USER;

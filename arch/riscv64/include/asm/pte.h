@@ -403,10 +403,11 @@ static inline pte_t pfn_block(uint64_t pfn, pgprot_t prot, int level)
 
 /* Accesses a cached copy of leaf descriptor v lets through without a page
  * fault: HWP_READ, HWP_WRITE, HWP_UEXEC (X on a U page), HWP_USER (U),
- * HWP_KEXEC (X on a supervisor page). Without hardware A/D (Svade) an
- * entry with A clear faults on any access and a write to one with D clear
- * faults. 0 for an invalid entry. */
-enum { HWP_READ = 1, HWP_WRITE = 2, HWP_UEXEC = 4, HWP_USER = 8, HWP_KEXEC = 16 };
+ * HWP_KEXEC (X on a supervisor page), HWP_SILENT_WRITE (D set: a write
+ * leaves the entry as it is). Without hardware A/D (Svade) an entry with A
+ * clear faults on any access and a write to one with D clear faults. 0 for
+ * an invalid entry. */
+enum { HWP_READ = 1, HWP_WRITE = 2, HWP_UEXEC = 4, HWP_USER = 8, HWP_KEXEC = 16, HWP_SILENT_WRITE = 32 };
 static inline unsigned pte_hw_perms(pte_t v, bool hw_af, bool hw_dirty)
 {
 	if (!(v & RISCV_PTE_V) || !(v & RISCV_PTE_LEAF) || (!(v & RISCV_PTE_A) && !hw_af))
@@ -414,7 +415,9 @@ static inline unsigned pte_hw_perms(pte_t v, bool hw_af, bool hw_dirty)
 	unsigned p = 0;
 	if (v & RISCV_PTE_R)
 		p |= HWP_READ;
-	if ((v & RISCV_PTE_W) && ((v & RISCV_PTE_D) || hw_dirty))
+	if ((v & RISCV_PTE_W) && (v & RISCV_PTE_D))
+		p |= HWP_WRITE | HWP_SILENT_WRITE;
+	else if ((v & RISCV_PTE_W) && hw_dirty)
 		p |= HWP_WRITE;
 	if (v & RISCV_PTE_U)
 		p |= HWP_USER | ((v & RISCV_PTE_X) ? HWP_UEXEC : 0);
