@@ -8,11 +8,18 @@
 #include "mmu/contpte.h"
 #include "mmu/rule_check.h"
 #include "tests/kernel/ktest.h"
+#include "mmu/page_alloc.h"
 
 #define BASE (MM_VA_BASE + 0x30000000ULL)
+#ifdef __riscv
+#define IS_RISCV 1
+#else
+#define IS_RISCV 0
+#endif
 
 static struct mm *mm;
 static pte_t *ptep;
+static pte_t orig0, orig1;      /* the two entries as before() made them */
 
 static void before(struct ktest *t)
 {
@@ -22,6 +29,8 @@ static void before(struct ktest *t)
     mm_write(mm, BASE, 1);
     mm_write(mm, BASE + PAGE_SIZE, 2);
     ptep = mm_pte_ptr(mm, BASE, false);
+    orig0 = pte_read_once(ptep);
+    orig1 = pte_read_once(ptep + 1);
     rule_check_expect(true);
 }
 
@@ -33,12 +42,28 @@ static void after(struct ktest *t)
     mm_destroy(mm);
 }
 
+/* Put both entries back as before() made them, by the rules, and forget
+ * what the sequence left in the model. */
+static void restore(void)
+{
+    pte_store(ptep, 0);
+    pte_store(ptep + 1, 0);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + 2 * PAGE_SIZE, PAGE_SIZE, true);
+    pte_store(ptep, orig0);
+    pte_store(ptep + 1, orig1);
+    flush_after_make_valid(mm->pt.asid, BASE);
+    flush_after_make_valid(mm->pt.asid, BASE + PAGE_SIZE);
+    rule_check_reset();
+}
+
 static unsigned violations_of(void (*seq)(void))
 {
     unsigned before_n = rule_check_violations();
     seq();
     rule_check_op_end("checker test");
-    return rule_check_violations() - before_n;
+    unsigned n = rule_check_violations() - before_n;
+    restore();
+    return n;
 }
 
 static void seq_correct(void)
@@ -114,6 +139,166 @@ static void seq_grant_write_without_flush(void)
     pte_store(ptep, pte_mkwrite(pte_mkdirty(pte_read_once(ptep))));
 }
 
+/* ---- one deliberately broken sequence per rule (and per kind of loss) ---- */
+
+static void seq_exec_removed_without_tlbi(void)
+{
+    pte_t e = pte_read_once(ptep);
+#ifdef __riscv
+    pte_store(ptep, e | RISCV_PTE_X);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+    rule_check_op_end("checker test setup");
+    pte_store(ptep, e & ~RISCV_PTE_X);
+#else
+    pte_store(ptep, e & ~ARM64_PTE_UXN);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+    rule_check_op_end("checker test setup");
+    pte_store(ptep, e | ARM64_PTE_UXN);
+#endif
+}
+
+static void seq_user_removed_without_tlbi(void)
+{
+    pte_t e = pte_read_once(ptep);
+#ifdef __riscv
+    pte_store(ptep, e & ~RISCV_PTE_U);
+#else
+    pte_store(ptep, e & ~ARM64_PTE_USER);
+#endif
+}
+
+/* Dirty -> clean (arm64: RDONLY set, DBM kept; riscv: D cleared) without an
+ * invalidate: a cached dirty entry lets the next write through without
+ * marking the entry dirty again, so the write is lost to writeback. */
+static void seq_clean_without_tlbi(void)
+{
+    pte_store(ptep, pte_mkdirty(pte_mkwrite(pte_read_once(ptep))));
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+    rule_check_op_end("checker test setup");
+    pte_store(ptep, pte_mkclean(pte_read_once(ptep)));
+}
+
+static void seq_memtype_change_without_bbm(void)
+{
+    pte_t e = pte_read_once(ptep);
+#ifdef __riscv
+    pte_store(ptep, e | RISCV_PTE_PBMT_NC);
+#else
+    pte_store(ptep, (e & ~ARM64_PTE_ATTRINDX_MASK) | ARM64_PTE_ATTRINDX(ARM64_MT_DEVICE_nGnRE));
+#endif
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+    pte_store(ptep, 0);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+    pte_store(ptep, e);
+    flush_after_make_valid(mm->pt.asid, BASE);
+}
+
+/* A local invalidate where another PE may hold the entry (arm64: vale1
+ * instead of vale1is): the model's other PE keeps the writable entry. */
+static void seq_local_only_invalidate(void)
+{
+    pte_store(ptep, pte_wrprotect(pte_read_once(ptep)));
+    flush_local_page(mm->pt.asid, BASE);
+}
+
+/* TLBI issued, never completed by dsb ish before the operation ends. */
+static __attribute__((unused)) void seq_tlbi_not_completed(void)
+{
+    pte_store(ptep, pte_wrprotect(pte_read_once(ptep)));
+    tlb_pre_invalidate();
+    tlbi_page(mm->pt.asid, BASE, true);
+}
+
+/* Svinval: sinval.vma without the sfence.w.inval that orders the stores. */
+static __attribute__((unused)) void seq_sinval_unordered(void)
+{
+    pte_store(ptep, pte_wrprotect(pte_read_once(ptep)));
+    tlbi_sinval_page(mm->pt.asid, BASE);
+    tlbi_sinval_end();
+}
+
+/* riscv: a protnone entry (G set) cached as a global invalid entry is not
+ * reached by an ASID-qualified fence. */
+static void seq_protnone_then_asid_fence(void)
+{
+    pte_t e = pte_read_once(ptep);
+    pte_store(ptep, pte_modify(e, pgprot_from_prot(PROT_NONE, true)));
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+    rule_check_op_end("checker test setup");
+    pte_store(ptep, e);
+    tlbi_page(mm->pt.asid, BASE, true);         /* sfence.vma va, asid: not global */
+}
+
+/* The level-2 entry of BASE, the table it points to. */
+static pte_t *l2_entry(uint64_t va)
+{
+    int level;
+    pte_t *e = pt_walk(&mm->pt, va, 2, false, &level);
+    return e && level == 2 ? e : NULL;
+}
+
+/* A table unlinked and freed after a last-level-only invalidate: a walk
+ * cache may still hold the table entry and walk the freed page. */
+static uint64_t unlinked_table;
+static void seq_table_freed_after_leaf_invalidate(void)
+{
+    pte_t *l2 = l2_entry(BASE);
+    pte_t saved = pte_read_once(l2);
+    unlinked_table = pte_table_pa(saved);
+    pte_store(ptep, 0);
+    pte_store(ptep + 1, 0);
+    pte_store(l2, 0);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + 2 * PAGE_SIZE, PAGE_SIZE, true);  /* leaf only */
+    rule_check_table_freed(unlinked_table);     /* (not really freed: relinked below) */
+    pte_store(l2, saved);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, false);
+}
+
+/* Another address space run under the same ASID without flushing it. */
+static void seq_asid_reused_without_flush(void)
+{
+    struct pgtable other;
+    if (pgtable_create(&other, mm->pt.asid) < 0)
+        return;
+    mm_activate(mm);
+    pgtable_activate(&other);
+    mm_activate(NULL);
+    pgtable_destroy(&other);
+}
+
+/* A freshly zeroed table linked with no barrier ordering its zeroes first. */
+static void seq_table_linked_unordered(void)
+{
+    pte_t *l2 = l2_entry(BASE);
+    uint64_t va = BASE + (2ULL << 20);          /* the next 2 MiB: no table yet */
+    pte_t *slot = l2 + 1;
+    if (pte_read_once(slot))
+        return;
+    uint64_t t = pt_alloc_table();
+    pte_store(slot, pte_mktable(t));
+    pte_store(slot, 0);
+    flush_tlb_range(mm->pt.asid, va, va + PAGE_SIZE, PAGE_SIZE, false);
+    rule_check_table_freed(t);
+    palloc_free(t, 0);
+}
+
+/* Runs seq, then a checkpoint; true if rule Rn fired (and how often in all). */
+static bool fires(void (*seq)(void), int rule, unsigned *total)
+{
+    unsigned before_rule = rule_check_fired(rule), before_all = rule_check_violations();
+    seq();
+    rule_check_op_end("checker test");
+    *total = rule_check_violations() - before_all;
+    restore();
+    return rule_check_fired(rule) > before_rule;
+}
+#define KEXPECT_RULE(t, seq, rule) do {                                                   \
+        unsigned n_;                                                                      \
+        bool f_ = fires(seq, rule, &n_);                                                  \
+        KEXPECT(t, f_, #seq ": R%d not reported (%u other violation(s), last %s: %s)", rule, \
+                n_, rule_check_last_rule(), rule_check_last_message());                   \
+    } while (0)
+
 static void checker_accepts_correct_sequences(struct ktest *t)
 {
     KEXPECT_EQ(t, violations_of(seq_correct), 0);
@@ -121,24 +306,75 @@ static void checker_accepts_correct_sequences(struct ktest *t)
 
 static void checker_catches_bbm(struct ktest *t)
 {
-    KEXPECT(t, violations_of(seq_valid_to_valid_new_address) >= 1, "valid->valid address change missed");
-    KEXPECT(t, violations_of(seq_remake_before_invalidate) >= 1, "re-validation before TLBI missed");
+    KEXPECT_RULE(t, seq_valid_to_valid_new_address, 1);
+    KEXPECT_RULE(t, seq_remake_before_invalidate, 1);
+#ifdef __riscv
+    if (mmu_caps.svpbmt)
+#endif
+        KEXPECT_RULE(t, seq_memtype_change_without_bbm, 1);
 }
 
 static void checker_catches_missing_invalidate(struct ktest *t)
 {
     KEXPECT_EQ(t, violations_of(seq_wrprotect_without_tlbi), 1);
     KEXPECT_EQ(t, violations_of(seq_protnone_without_tlbi), 1);
+    KEXPECT_RULE(t, seq_exec_removed_without_tlbi, 3);
+    KEXPECT_RULE(t, seq_user_removed_without_tlbi, 3);
+    KEXPECT_RULE(t, seq_clean_without_tlbi, 3);
+}
+
+/* arm64 only: the kernel's invalidates must reach every PE. */
+static void checker_catches_local_only_invalidate(struct ktest *t)
+{
+    if (!mmu_caps.broadcast_tlbi) {
+        ktest_skip(t, "riscv: every fence is local and the kernel runs one hart (SMP: remote fences)");
+        return;
+    }
+    KEXPECT_RULE(t, seq_local_only_invalidate, 3);
+    KEXPECT(t, strstr(rule_check_last_message(), "another PE") != NULL, "%s", rule_check_last_message());
 }
 
 static void checker_catches_stale_readonly(struct ktest *t)
 {
     KEXPECT_EQ(t, violations_of(seq_grant_write_without_flush), 1);
+    KEXPECT_RULE(t, seq_grant_write_without_flush, IS_RISCV ? 4 : 6);
 }
 
 static void checker_catches_barrier(struct ktest *t)
 {
     KEXPECT(t, violations_of(seq_barrier_or_fence_missing) >= 1);
+#ifdef __riscv
+    KEXPECT_RULE(t, seq_barrier_or_fence_missing, 4);
+    if (mmu_caps.svinval)
+        KEXPECT_RULE(t, seq_sinval_unordered, 5);
+#else
+    KEXPECT_RULE(t, seq_barrier_or_fence_missing, 5);
+    KEXPECT_RULE(t, seq_tlbi_not_completed, 5);
+#endif
+}
+
+static void checker_catches_global_negative_entry(struct ktest *t)
+{
+    if (!mmu_caps.caches_invalid) {
+        ktest_skip(t, "arm64 never caches invalid entries");
+        return;
+    }
+    KEXPECT_RULE(t, seq_protnone_then_asid_fence, 4);
+}
+
+static void checker_catches_walk_cache(struct ktest *t)
+{
+    KEXPECT_RULE(t, seq_table_freed_after_leaf_invalidate, 7);
+}
+
+static void checker_catches_asid_reuse(struct ktest *t)
+{
+    KEXPECT_RULE(t, seq_asid_reused_without_flush, 8);
+}
+
+static void checker_catches_unordered_table(struct ktest *t)
+{
+    KEXPECT_RULE(t, seq_table_linked_unordered, 9);
 }
 
 static void checker_catches_broken_block(struct ktest *t)
@@ -155,15 +391,62 @@ static void checker_catches_broken_block(struct ktest *t)
     mm_params = saved;
     pte_t *first = mm_pte_ptr(mm, b, false);
     KASSERT(t, pte_cont(pte_read_once(first)));
-    unsigned n0 = rule_check_violations();
+    unsigned r2 = rule_check_fired(2), r1 = rule_check_fired(1);
     /* Make one entry differ in permission while the rest keep CONT. */
     pte_store(&first[6], pte_wrprotect(pte_read_once(&first[6])));
     flush_tlb_range(mm->pt.asid, b, b + CONT_SIZE, PAGE_SIZE, true);
     rule_check_op_end("checker test");
-    KEXPECT(t, rule_check_violations() - n0 >= 1, "inconsistent block missed");
+    KEXPECT(t, rule_check_fired(2) > r2, "inconsistent block missed");
     pte_store(&first[6], pte_mkwrite(pte_read_once(&first[6])));
     flush_after_make_valid(mm->pt.asid, b + 6 * PAGE_SIZE);
     rule_check_reset();
+    /* Clear the block, invalidate only its first page, then fold it again at
+     * another output address: the other 15 pages may still be cached. */
+    pte_t old[CONT_PTES];
+    for (unsigned k = 0; k < CONT_PTES; k++)
+        old[k] = pte_get_and_clear(&first[k]);
+    flush_tlb_range(mm->pt.asid, b, b + PAGE_SIZE, PAGE_SIZE, true);
+    for (unsigned k = 0; k < CONT_PTES; k++)
+        pte_store(&first[k], pte_set_pfn(old[k], pte_pfn(old[k]) ^ 0x10));
+    KEXPECT(t, rule_check_fired(1) > r1, "block refolded elsewhere after one invalidate: R1 missed");
+    for (unsigned k = 0; k < CONT_PTES; k++)
+        pte_store(&first[k], 0);
+    flush_tlb_range(mm->pt.asid, b, b + CONT_SIZE, PAGE_SIZE, true);
+    for (unsigned k = 0; k < CONT_PTES; k++)
+        pte_store(&first[k], old[k]);
+    flush_tlb_range(mm->pt.asid, b, b + CONT_SIZE, PAGE_SIZE, true);
+    rule_check_reset();
+}
+
+/* The decoder reads what was issued, by the architecture's field layout. */
+static void tlbi_operands_decoded(struct ktest *t)
+{
+    struct tlbi_effect e;
+#ifdef __riscv
+    struct tlbi_rec r = { .insn = RISCV_sfence_vma, .rs1 = 0x2000001234ULL, .rs2 = 7 };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, e.start == 0x2000001000ULL && e.end == 0x2000002000ULL && e.leaf_only && !e.global && e.asid == 7);
+    r = (struct tlbi_rec){ .insn = RISCV_sfence_vma, .rs1_x0 = true, .rs2_x0 = true };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, e.start == 0 && e.end == ~0ULL && !e.leaf_only && e.global && e.any_asid);
+#else
+    /* rvale1is, ASID 5, TG 4K, SCALE 1, NUM 3, BaseADDR 0x2000000: (3+1) << 6 = 256 pages. */
+    uint64_t op = (5ULL << 48) | (1ULL << 46) | (1ULL << 44) | (3ULL << 39) | 0x2000000ULL;
+    struct tlbi_rec r = { .insn = ARM64_rvale1is, .rs1 = op };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, e.start == 0x2000000000ULL && e.end == 0x2000000000ULL + 256 * 4096 && e.asid == 5 &&
+               e.leaf_only && e.broadcast, "range decoded as [0x%llx, 0x%llx) asid %u",
+            (unsigned long long)e.start, (unsigned long long)e.end, e.asid);
+    r.rs1 = op & ~(3ULL << 46);                 /* TG = 0: reserved, removes nothing reliable */
+    tlbi_decode(&r, &e);
+    KEXPECT(t, e.none);
+    r = (struct tlbi_rec){ .insn = ARM64_vale1, .rs1 = (9ULL << 48) | 0x2000123ULL };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, !e.broadcast && e.start == 0x2000123000ULL && e.asid == 9 && e.global);
+    r = (struct tlbi_rec){ .insn = ARM64_aside1is, .rs1 = 9ULL << 48 };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, !e.global && e.asid == 9 && e.start == 0 && e.end == ~0ULL);
+#endif
 }
 
 static const struct ktest_case rule_check_cases[] = {
@@ -173,5 +456,11 @@ static const struct ktest_case rule_check_cases[] = {
     KTEST_CASE(checker_catches_stale_readonly),
     KTEST_CASE(checker_catches_barrier),
     KTEST_CASE(checker_catches_broken_block),
+    KTEST_CASE(checker_catches_local_only_invalidate),
+    KTEST_CASE(checker_catches_global_negative_entry),
+    KTEST_CASE(checker_catches_walk_cache),
+    KTEST_CASE(checker_catches_asid_reuse),
+    KTEST_CASE(checker_catches_unordered_table),
+    KTEST_CASE(tlbi_operands_decoded),
 };
 KTEST_SUITE(rule_check, 45, .before = before, .after = after);
