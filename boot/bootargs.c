@@ -18,6 +18,7 @@ static const struct arg_spec specs[] = {
     { "hwad", ARG_CHOICE, "on|off", "hardware access/dirty flag update (arm64 FEAT_HAFDBS)" },
     { "va", ARG_CHOICE, "39|48", "arm64 virtual address bits" },
     { "satp", ARG_CHOICE, "sv39|sv48", "riscv translation mode" },
+    { "asid_bits", ARG_CHOICE, "0|1|2|3|4|5|6|7|8|16", "use at most this many ASID bits (ASID rollover)" },
     { "seed", ARG_NUMBER, NULL, "seed of randomized tests" },
     { "steps", ARG_NUMBER, NULL, "steps of randomized tests" },
     { "reps", ARG_NUMBER, NULL, "benchmark repetitions" },

@@ -2,8 +2,8 @@
 #include "mmu/mm_internal.h"
 #include "boot/trap.h"
 #include "mmu/contpte.h"
+#include "mmu/asid.h"
 
-#define MAX_MMS  32
 #define MAX_VMAS 1024
 
 struct mm_params mm_params = { .anon_order = 0, .numa_wp = NUMA_WP_CAN_CHANGE, .batch_mprotect = true };
@@ -176,6 +176,7 @@ void mm_init(void)
     zero_page->flags |= PG_ZERO;
     zero_page->refcount = 1;            /* never freed */
     trap_set_fault_handler(fault_entry);
+    asid_init();
 }
 
 struct mm *mm_create(void)
@@ -186,8 +187,10 @@ struct mm *mm_create(void)
         struct mm *mm = &mm_pool[i];
         memset(mm, 0, sizeof(*mm));
         mm->id = i + 1;
-        /* ASID = id: a destroyed mm's ASID is flushed before reuse (pgtable_destroy). */
-        if (pgtable_create(&mm->pt, (uint16_t)mm->id) < 0)
+        /* ASID = id while ASIDs outnumber address spaces (a destroyed mm's
+         * ASID is flushed before reuse by pgtable_destroy); else one is
+         * handed out at activation (mmu/asid.c). */
+        if (pgtable_create(&mm->pt, asid_initial(mm->id)) < 0)
             return NULL;
         mm_used[i] = true;
         rule_check_track(&mm->pt);
@@ -201,7 +204,9 @@ struct mm *mm_current(void) { return current_mm; }
 void mm_activate(struct mm *mm)
 {
     current_mm = mm;
+    asid_prepare_switch(mm);
     pgtable_activate(mm ? &mm->pt : &kernel_pgtable);
+    asid_after_switch(mm);
 }
 
 struct vma *mm_find_vma(struct mm *mm, uint64_t addr)

@@ -50,11 +50,14 @@ struct vma {
  * mm_lock_held() is asserted on every path that reads-then-writes PTEs. */
 struct mm_lock { volatile int held; const char *owner; };
 
+#define MAX_MMS 32          /* address spaces that can exist at once */
+
 struct mm {
     struct pgtable pt;
     struct vma *vmas;
     struct mm_lock ptl;
     int id;
+    uint64_t asid_gen;      /* generation of pt.asid (mmu/asid.c) */
 };
 
 /* Write-bit policy on NUMA hint faults (the history the seeds measure). */

@@ -67,6 +67,11 @@ static uint64_t unpublished[MAX_UNPUBLISHED];
 static unsigned nunpublished;
 /* R8: which root each hardware ASID last ran, and whether it may hold entries. */
 static struct { uint16_t asid; bool used, dirty; uint64_t root; } asid_map[64];
+static bool r8_pending;
+static uint64_t current_root;
+static uint16_t current_hw_asid;
+static uint16_t r8_asid;
+static uint64_t r8_from, r8_to;
 
 static unsigned violations, fired[10];
 static bool expecting;
@@ -495,8 +500,12 @@ void rule_check_tlbi(const struct tlbi_rec *r)
     }
     if (e.start == 0 && e.end == ~0ULL)     /* a whole-ASID or whole-TLB flush: R8 state */
         for (unsigned i = 0; i < ARRAY_SIZE(asid_map); i++)
-            if (e.any_asid || asid_map[i].asid == (e.asid & asid_mask()))
-                asid_map[i].dirty = false;
+            if (e.any_asid || asid_map[i].asid == (e.asid & asid_mask())) {
+                /* The root running now refills entries right after. */
+                asid_map[i].dirty = asid_map[i].root == current_root && asid_map[i].asid == current_hw_asid;
+                if (r8_pending && asid_map[i].asid == r8_asid)
+                    r8_pending = false;
+            }
     uint8_t clear = e.broadcast ? PE_THIS | PE_OTHERS : PE_THIS;
     if (e.end > e.start && e.end - e.start <= SMALL_RANGE_PAGES * PAGE_SIZE) {
         for (uint64_t va = e.start; va < e.end; va += PAGE_SIZE) {
@@ -565,12 +574,14 @@ void rule_check_table_freed(uint64_t table_pa)
 void rule_check_switch(uint64_t root_pa, uint16_t asid)
 {
     record('W', root_pa, asid, 0);
+    current_root = root_pa;
+    current_hw_asid = asid & asid_mask();
     if (nunpublished)
         VIOLATION("R9 table publication", "root 0x%llx (asid %u) switched to before the zeroing of table 0x%llx "
                   "was ordered", (unsigned long long)root_pa, asid, (unsigned long long)unpublished[0]);
     uint16_t hw = asid & asid_mask();
-    if (!hw)
-        return;                 /* the kernel's ASID: global entries only */
+    if (root_pa == kernel_pgtable.root)
+        return;                 /* the kernel's table: global entries only */
     unsigned slot = ARRAY_SIZE(asid_map);
     for (unsigned i = 0; i < ARRAY_SIZE(asid_map); i++)
         if (asid_map[i].used && asid_map[i].asid == hw)
@@ -583,9 +594,14 @@ void rule_check_switch(uint64_t root_pa, uint16_t asid)
             }
     if (slot == ARRAY_SIZE(asid_map))
         return;
-    if (asid_map[slot].used && asid_map[slot].root != root_pa && asid_map[slot].dirty)
-        VIOLATION("R8 ASID reuse", "ASID %u switched from root 0x%llx to root 0x%llx without flushing it",
-                  hw, (unsigned long long)asid_map[slot].root, (unsigned long long)root_pa);
+    /* Judged at the next checkpoint: a flush right after the switch (before
+     * anything relies on the TLB) is the correct order too. */
+    if (asid_map[slot].used && asid_map[slot].root != root_pa && asid_map[slot].dirty) {
+        r8_pending = true;
+        r8_asid = hw;
+        r8_from = asid_map[slot].root;
+        r8_to = root_pa;
+    }
     asid_map[slot].used = true;
     asid_map[slot].asid = hw;
     asid_map[slot].root = root_pa;
@@ -599,6 +615,7 @@ void rule_check_reset(void)
     nunpublished = 0;
     unordered_bc = unordered_local = incomplete_bc = incomplete_local = false;
     memset(asid_map, 0, sizeof(asid_map));
+    r8_pending = false;
 }
 
 /* ---- checkpoints ---- */
@@ -675,6 +692,10 @@ void rule_check_op_end(const char *op)
         VIOLATION("R5 barriers", "%s ended with invalidates not completed by a dsb ish%s", op,
                   incomplete_bc ? "" : " / dsb nsh");
     incomplete_bc = incomplete_local = false;
+    if (r8_pending)
+        VIOLATION("R8 ASID reuse", "%s: ASID %u switched from root 0x%llx to root 0x%llx and used without "
+                  "flushing it", op, r8_asid, (unsigned long long)r8_from, (unsigned long long)r8_to);
+    r8_pending = false;
     for (unsigned i = 0; i < high_water && nlive; i++)
         if (ent[i].live && judge(&ent[i], op))
             cached_remove((int32_t)i);

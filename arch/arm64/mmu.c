@@ -28,6 +28,9 @@ void arch_mmu_probe(void)
     mmu_caps.hw_af = want && mmu_caps.hw_af_avail;
     mmu_caps.hw_dirty = want && mmu_caps.hw_dirty_avail;
     mmu_caps.asid_bits = ((mmfr0 >> 4) & 0xf) == 2 ? 16 : 8;
+    unsigned cap = (unsigned)bootarg_number("asid_bits", 16);
+    if (cap < mmu_caps.asid_bits)
+        mmu_caps.asid_bits = cap;       /* use fewer than the CPU has (tests of rollover) */
     mmu_caps.tlbi_range = ((isar0 >> 56) & 0xf) == 2;
     mmu_caps.cont = true;
     mmu_caps.broadcast_tlbi = true;

@@ -63,7 +63,8 @@ void arch_mmu_enable(uint64_t root_pa)
     unsigned bits = 0;
     for (uint64_t a = (got >> SATP_ASID_SHIFT) & SATP_ASID_MASK; a & 1; a >>= 1)
         bits++;
-    mmu_caps.asid_bits = bits;
+    unsigned cap = (unsigned)bootarg_number("asid_bits", 16);
+    mmu_caps.asid_bits = bits < cap ? bits : cap;   /* asid_bits=: use fewer (rollover tests) */
     csr_write(satp, satp_mode | (root_pa >> 12));
     __asm__ volatile("sfence.vma" ::: "memory");
     if ((csr_read(satp) >> 60) != (satp_mode >> 60))

@@ -8,6 +8,7 @@
 #include "mmu/mm_internal.h"
 #include "mmu/contpte.h"
 #include "tests/kernel/ktest.h"
+#include "mmu/asid.h"
 
 #define BASE (MM_VA_BASE + 0x10000000ULL)
 
@@ -449,7 +450,44 @@ static void no_page_leaks(struct ktest *t)
     KEXPECT_EQ(t, after_st.free_pages, before_st.free_pages);
 }
 
+/* More address spaces than ASIDs (asid_bits=): each keeps its own data at
+ * the same VA through rollovers, and no ASID serves two roots without a
+ * flush (the checker's R8). With enough ASIDs: static, no rollover. */
+static void asid_rollover(struct ktest *t)
+{
+    enum { N = 6, ROUNDS = 4 };
+    struct mm *mms[N];
+    uint64_t r0 = asid_stats.rollovers, f0 = asid_stats.switch_flushes;
+    for (int i = 0; i < N; i++) {
+        mms[i] = mm_create();
+        KASSERT(t, mms[i] != NULL);
+        KEXPECT_EQ(t, mm_map(mms[i], BASE, PAGE_SIZE, VM_READ | VM_WRITE), 0);
+        KEXPECT_EQ(t, mm_write(mms[i], BASE, 0x1000 + (uint64_t)i), 0);
+    }
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < N; i++) {
+            uint64_t v = 0;
+            KEXPECT(t, mm_read(mms[i], BASE, &v) == 0 && v == 0x1000 + (uint64_t)i + (uint64_t)r,
+                    "mm %d round %d read 0x%llx", i, r, (unsigned long long)v);
+            KEXPECT_EQ(t, mm_write(mms[i], BASE, 0x1000 + (uint64_t)i + (uint64_t)r + 1), 0);
+        }
+    uint64_t rolls = asid_stats.rollovers - r0;
+    ktest_log("%u usable ASIDs (%s), %llu rollover(s) for %d address spaces", asid_count(),
+              asid_static() ? "static: ASID = mm id" : "allocated per generation", (unsigned long long)rolls, N);
+    if (asid_count() == 0)      /* no ASIDs: every switch to an address space flushes */
+        KEXPECT(t, asid_stats.switch_flushes - f0 >= (uint64_t)N * ROUNDS, "%llu switch flushes",
+                (unsigned long long)(asid_stats.switch_flushes - f0));
+    else if (asid_count() < N)
+        KEXPECT(t, rolls >= ROUNDS - 1, "only %llu rollovers", (unsigned long long)rolls);
+    else
+        KEXPECT_EQ(t, rolls, 0);
+    mm_activate(NULL);
+    for (int i = 0; i < N; i++)
+        mm_destroy(mms[i]);
+}
+
 static const struct ktest_case mm_cases[] = {
+    KTEST_CASE(asid_rollover),
     KTEST_CASE(can_change_direct),
     KTEST_CASE(can_change_on_mprotect),
     KTEST_CASE(can_change_on_numa_hint),
