@@ -7,6 +7,7 @@
 #include "mmu/mm_internal.h"
 #include "mmu/contpte.h"
 #include "tests/kernel/ktest.h"
+#include "mmu/page_alloc.h"
 
 #define BASE (MM_VA_BASE + 0x20000000ULL)
 #define SZ_2M (2ULL << 20)
@@ -344,7 +345,103 @@ static void batched_matches_unbatched(struct ktest *t)
               (unsigned long long)stores[1]);
 }
 
+/* Rewrite a block's 16 entries by the rules (clear, flush, write). */
+static void block_set(struct mm *mm, pte_t *first, const pte_t nv[CONT_PTES])
+{
+    for (unsigned k = 0; k < CONT_PTES; k++)
+        pte_store(&first[k], 0);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + CONT_SIZE, PAGE_SIZE, true);
+    for (unsigned k = 0; k < CONT_PTES; k++)
+        mm_set_pte_new(mm, &first[k], BASE + k * PAGE_SIZE, nv[k]);
+    pte_stores_visible();
+}
+
+/* Unfolding keeps the block's gathered access/dirty state on EVERY entry
+ * (the state is the folio's: one dirty member means the folio is dirty),
+ * and does not invent any: an old and clean block stays old and clean. */
+static void unfold_spreads_access_dirty(struct ktest *t)
+{
+    for (int dirty_member = -1; dirty_member < 16; dirty_member += 11) {
+        struct mm *mm = populate_64k(CONT_SIZE);
+        pte_t *first = mm_pte_ptr(mm, BASE, false);
+        KASSERT(t, pte_cont(pte_read_once(first)));
+        pte_t nv[CONT_PTES];
+        for (unsigned k = 0; k < CONT_PTES; k++) {
+            nv[k] = pte_mkold(pte_mkclean(pte_read_once(&first[k])));
+            if ((int)k == dirty_member)
+                nv[k] = pte_mkyoung(pte_mkdirty(nv[k]));
+        }
+        block_set(mm, first, nv);
+        contpte_unfold(mm, BASE, first);
+        rule_check_op_end("unfold");
+        for (unsigned k = 0; k < CONT_PTES; k++) {
+            pte_t e = pte_read_once(&first[k]);
+            KEXPECT(t, !pte_cont(e), "entry %u still contiguous", k);
+            KEXPECT(t, pte_dirty(e) == (dirty_member >= 0) && pte_young(e) == (dirty_member >= 0),
+                    "dirty member %d: entry %u dirty %d young %d", dirty_member, k, pte_dirty(e), pte_young(e));
+        }
+        mm_destroy(mm);
+    }
+}
+
+/* Folding needs 16 entries mapping 16 consecutive pages of one 64 KiB-aligned
+ * folio: a block with one foreign page must stay unfolded. */
+static void fold_refuses_foreign_page(struct ktest *t)
+{
+    struct mm *mm = populate_64k(CONT_SIZE);
+    pte_t *first = mm_pte_ptr(mm, BASE, false);
+    contpte_unfold(mm, BASE, first);
+    rule_check_op_end("unfold");
+    /* Entry 7 now maps a page of another folio (with its data copied). */
+    struct page *foreign = folio_alloc(0, -1, true);
+    KASSERT(t, foreign != NULL);
+    pte_t e7 = pte_read_once(&first[7]);
+    pte_store(&first[7], 0);
+    flush_tlb_range(mm->pt.asid, BASE + 7 * PAGE_SIZE, BASE + 8 * PAGE_SIZE, PAGE_SIZE, true);
+    mm_set_pte_new(mm, &first[7], BASE + 7 * PAGE_SIZE, pte_set_pfn(e7, page_to_pfn(foreign)));
+    rule_check_op_end("replace");
+    KEXPECT(t, !contpte_try_fold(mm, mm_find_vma(mm, BASE), BASE), "folded a block with a foreign page");
+    rule_check_op_end("fold attempt");
+    for (unsigned k = 0; k < CONT_PTES; k++)
+        KEXPECT(t, !pte_cont(pte_read_once(&first[k])), "entry %u contiguous", k);
+    /* Put the folio's own page back: now it folds. */
+    pte_store(&first[7], 0);
+    flush_tlb_range(mm->pt.asid, BASE + 7 * PAGE_SIZE, BASE + 8 * PAGE_SIZE, PAGE_SIZE, true);
+    mm_set_pte_new(mm, &first[7], BASE + 7 * PAGE_SIZE, e7);
+    KEXPECT(t, contpte_try_fold(mm, mm_find_vma(mm, BASE), BASE), "the folio's own block did not fold");
+    rule_check_op_end("fold");
+    mm_destroy(mm);
+    palloc_free(page_to_phys(foreign), 0);      /* never mapped by the mm: no references */
+}
+
+/* PROT_NONE, then RW, on a folded block: the block comes back valid from
+ * protnone, which on riscv needs a local fence per page (a hart may have
+ * cached the invalid entries, and protnone ones carry G); none on arm64. */
+static void protnone_block_back_to_valid(struct ktest *t)
+{
+    struct mm *mm = populate_64k(CONT_SIZE);
+    KEXPECT_EQ(t, mm_mprotect(mm, BASE, CONT_SIZE, 0), 0);
+    KEXPECT(t, pte_protnone(mm_get_pte(mm, BASE)), "not protnone");
+    uint64_t v;
+    KEXPECT_EQ(t, mm_read(mm, BASE + 3 * PAGE_SIZE, &v), -1);     /* traps (and may be cached) */
+    struct ev_snapshot s, d;
+    ev_snapshot(&s);
+    KEXPECT_EQ(t, mm_mprotect(mm, BASE, CONT_SIZE, VM_READ | VM_WRITE), 0);
+    ev_delta(&s, &d);
+    KEXPECT_EQ(t, d.v[EV_TLBI_PAGE_LOCAL], mmu_caps.caches_invalid ? CONT_PTES : 0);
+    KEXPECT_EQ(t, ev_tlbi_total(&d), 0);        /* protnone -> valid: nothing broadcast */
+    trap_reset_faults();
+    for (unsigned k = 0; k < CONT_PTES; k++)
+        KEXPECT(t, mm_read(mm, BASE + k * PAGE_SIZE, &v) == 0 && v == BASE + k * PAGE_SIZE, "page %u", k);
+    KEXPECT_EQ(t, trap_faults()->count, 0);
+    KEXPECT(t, pte_cont(mm_get_pte(mm, BASE)), "block not contiguous again");
+    mm_destroy(mm);
+}
+
 static const struct ktest_case contpte_cases[] = {
+    KTEST_CASE(unfold_spreads_access_dirty),
+    KTEST_CASE(fold_refuses_foreign_page),
+    KTEST_CASE(protnone_block_back_to_valid),
     KTEST_CASE(mprotect_2m_policies),
     KTEST_CASE(stale_write_after_mprotect),
     KTEST_CASE(unsafe_per_block_caught),

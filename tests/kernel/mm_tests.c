@@ -154,6 +154,10 @@ static void can_change_direct(struct ktest *t)
     KEXPECT(t, !can_change_pte_writable(v, BASE, pte_mkuffd_wp(e)));
     KEXPECT(t, can_change_pte_writable(v, BASE, e));
     v->flags &= ~VM_UFFD_WP;
+    /* Private mapping, exclusive anon page: writable whether dirty or not
+     * (only shared mappings need the dirty state). */
+    KEXPECT(t, can_change_pte_writable(v, BASE, pte_mkold(pte_mkclean(e))),
+            "private exclusive clean PTE refused");
     /* Not VM_WRITE: never. */
     v->flags &= ~VM_WRITE;
     KEXPECT(t, !can_change_pte_writable(v, BASE, e));
