@@ -7,6 +7,7 @@
 #   make debug                  QEMU waiting for gdb-multiarch, symbols loaded
 #   make host-test              host unit tests only
 #   make deps                   install (as root) or name the missing Debian packages
+#   make mutants                planted bugs (tests/mutants/mutants.txt) must be caught; not in make test
 
 ARCH ?= arm64
 ifneq ($(filter-out arm64 riscv64,$(ARCH)),)
@@ -53,7 +54,7 @@ SRCS_C := $(wildcard boot/*.c arch/$(ARCH)/*.c mmu/*.c tests/kernel/*.c tests/be
 SRCS_S := $(wildcard boot/$(ARCH)/*.S arch/$(ARCH)/*.S)
 OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRCS_S))
 
-.PHONY: all kernel test host-test host-build tools-test run bench console debug deps check-toolchain clean
+.PHONY: all kernel test host-test host-build tools-test run bench console debug deps check-toolchain clean mutants
 all: kernel
 kernel: $(KERNEL)
 
@@ -129,3 +130,12 @@ debug: deps kernel
 
 clean:
 	rm -rf build
+
+# ---- planted-bug (mutation) testing, not part of `make test` ---------------
+# tools/mutants.py applies each one-line bug of tests/mutants/mutants.txt to a
+# copy of the tree (build/mutants/<name>/), builds it and runs the targets the
+# entry names: some must fail. ARCH= narrows to that arch's mutants, as for
+# make test; MUTANTS_ARGS passes options, e.g. MUTANTS_ARGS="--only 'tlb-*' -j 1",
+# "--check" (every entry still applies; no build) or "--list".
+mutants: deps
+	@$(PYTHON) tools/mutants.py $(addprefix --arch ,$(TEST_ARCHES)) $(MUTANTS_ARGS)

@@ -19,7 +19,7 @@
 enum rt_mode { RT_SMALL, RT_LARGE, RT_MIXED };
 
 #define RT_DEFAULT_SEED  20240611ULL
-#define RT_DEFAULT_STEPS 2500U
+#define RT_DEFAULT_STEPS 3400U   /* x 3 cases: >= 1e4 random operations per QEMU configuration */
 
 struct rt_result {
     bool failed;
