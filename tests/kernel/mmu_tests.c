@@ -99,6 +99,10 @@ static const char *mmu_setup(void)
             p[j] = marker(pages[i]) + j;
     }
     pgtable_activate(&as);
+    /* The raw address space is judged by the rule checker too (its store-
+     * time rules and every end-of-test checkpoint); the one test that skips
+     * an invalidate on purpose says so. */
+    rule_check_track(&as);
     saved_handler = trap_set_fault_handler(test_fault_handler);
     return NULL;
 }
@@ -108,6 +112,7 @@ static void mmu_teardown(void)
     trap_set_fault_handler(saved_handler);
     pgtable_activate(&kernel_pgtable);
     pgtable_destroy(&as);
+    rule_check_untrack(&as);
     for (unsigned i = 0; i < ARRAY_SIZE(pages); i++)
         palloc_free(pages[i], 0);
 }
