@@ -133,11 +133,12 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
     long changed = 0;
     uint64_t a = start;
     while (a < end) {
-        pte_t *ptep = mm_pte_ptr(mm, a, false);
-        if (!ptep) {
-            a = ALIGN_DOWN(a, pt_level_size(2)) + pt_level_size(2);
-            continue;
-        }
+        /* Absent tables at any level are skipped whole. */
+        struct pte_iter it = pte_iter_start(&mm->pt, a, end);
+        if (!pte_iter_next(&it))
+            break;
+        a = it.va;
+        pte_t *ptep = it.ptep;
         pte_t old = pte_read_once(ptep);
         if (!pte_present(old)) {
             a += PAGE_SIZE;

@@ -19,9 +19,12 @@
  * the same spurious fault twice in a row is a loop, not a stale entry. */
 static uint64_t last_spurious = ~0ULL, prev_spurious = ~0ULL;
 
+int mm_last_fault_error;
+
 static enum fault_result segv(void)
 {
     mm_fault_stats.segv++;
+    mm_last_fault_error = MM_EFAULT;
     return FAULT_UNHANDLED;
 }
 
@@ -250,5 +253,10 @@ enum fault_result mm_handle_fault(const struct fault_info *fi)
     pte_stores_visible();
     mm_in_fault = false;
     rule_check_op_end("fault");
+    if (r == MM_ENOMEM) {
+        mm_fault_stats.oom++;
+        mm_last_fault_error = MM_ENOMEM;
+        return FAULT_UNHANDLED;
+    }
     return r == 0 ? FAULT_HANDLED : segv();
 }

@@ -11,9 +11,27 @@
  * mappings share their object; their PTEs are faulted in again by the child. */
 struct mm *mm_fork(struct mm *parent)
 {
+    /* Everything that can run out is had before the parent changes, so a
+     * failed fork leaves it as it was: the child's VMAs, then its page
+     * tables for every present entry of the parent. */
+    unsigned nvmas = 0;
+    for (struct vma *v = parent->vmas; v; v = v->next)
+        nvmas++;
+    if (nvmas > vma_available())
+        return NULL;
     struct mm *child = mm_create();
     if (!child)
         return NULL;
+    for (struct vma *v = parent->vmas; v; v = v->next) {
+        if (v->obj)
+            continue;
+        struct pte_iter it = pte_iter_start(&parent->pt, v->start, v->end);
+        while (pte_iter_next(&it))
+            if (pte_present(pte_read_once(it.ptep)) && !mm_pte_ptr(child, it.va, true)) {
+                mm_destroy(child);
+                return NULL;
+            }
+    }
     mm_lock(parent, "fork");
     struct tlb_gather g;
     tlb_gather_init(&g, parent->pt.asid);
@@ -21,7 +39,7 @@ struct mm *mm_fork(struct mm *parent)
     for (struct vma *v = parent->vmas; v; v = v->next) {
         struct vma *c = vma_alloc();
         if (!c)
-            panic("out of VMAs in fork");
+            panic("out of VMAs in fork after reserving them");
         *c = *v;
         c->next = NULL;
         *tail = c;
@@ -30,10 +48,10 @@ struct mm *mm_fork(struct mm *parent)
             v->obj->refs++;
             continue;
         }
-        for (uint64_t a = v->start; a < v->end; a += PAGE_SIZE) {
-            pte_t *pp = mm_pte_ptr(parent, a, false);
-            if (!pp)
-                continue;
+        struct pte_iter it = pte_iter_start(&parent->pt, v->start, v->end);
+        while (pte_iter_next(&it)) {
+            uint64_t a = it.va;
+            pte_t *pp = it.ptep;
             pte_t o = pte_read_once(pp);
             if (!pte_present(o))
                 continue;
@@ -56,9 +74,9 @@ struct mm *mm_fork(struct mm *parent)
                 tlb_gather_add(&g, a, PAGE_SIZE);
             /* Linux drops uffd-wp in the child unless the VMA keeps it armed. */
             pte_t ce = (c->flags & VM_UFFD_WP) ? shared : pte_clear_uffd_wp(shared);
-            pte_t *cp = mm_pte_ptr(child, a, true);
+            pte_t *cp = mm_pte_ptr(child, a, false);
             if (!cp)
-                panic("out of memory in fork");
+                panic("fork: the child's table for 0x%llx was allocated above", (unsigned long long)a);
             mm_set_pte_new(child, cp, a, ce);
         }
     }
@@ -75,10 +93,10 @@ struct mm *mm_fork(struct mm *parent)
 static void rewrite_present_ptes(struct mm *mm, uint64_t start, uint64_t end, pte_t (*fn)(pte_t),
                                  struct tlb_gather *g)
 {
-    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-        pte_t *pp = mm_pte_ptr(mm, a, false);
-        if (!pp)
-            continue;
+    struct pte_iter it = pte_iter_start(&mm->pt, start, end);
+    while (pte_iter_next(&it)) {
+        uint64_t a = it.va;
+        pte_t *pp = it.ptep;
         pte_t o = pte_read_once(pp);
         if (!pte_present(o))
             continue;
@@ -138,6 +156,8 @@ int mm_uffd_wp(struct mm *mm, uint64_t start, uint64_t len, bool on)
 {
     if (!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE) || !len)
         return MM_EINVAL;
+    if (vma_reserve_splits(mm, start, start + len) < 0)
+        return MM_ENOMEM;
     mm_lock(mm, "uffd_wp");
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);

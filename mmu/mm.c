@@ -69,21 +69,34 @@ unsigned vma_hw_prot(const struct vma *v)
 pgprot_t vma_page_prot(const struct vma *v) { return pgprot_from_prot(vma_hw_prot(v), true); }
 
 /* ---- pools ---- */
+static unsigned vma_nfree;
+
+static void vma_pool_init(void)
+{
+    static bool init;
+    if (init)
+        return;
+    init = true;
+    for (int i = MAX_VMAS - 1; i >= 0; i--) {
+        vma_pool[i].next = vma_free_list;
+        vma_free_list = &vma_pool[i];
+    }
+    vma_nfree = MAX_VMAS;
+}
+
+unsigned vma_available(void)
+{
+    vma_pool_init();
+    return vma_nfree;
+}
+
 struct vma *vma_alloc(void)
 {
-    if (!vma_free_list) {
-        static bool init;
-        if (init)
-            return NULL;
-        init = true;
-        for (int i = MAX_VMAS - 1; i >= 0; i--) {
-            vma_pool[i].next = vma_free_list;
-            vma_free_list = &vma_pool[i];
-        }
-    }
+    vma_pool_init();
     struct vma *v = vma_free_list;
     if (v) {
         vma_free_list = v->next;
+        vma_nfree--;
         memset(v, 0, sizeof(*v));
     }
     return v;
@@ -93,6 +106,21 @@ void vma_free(struct vma *v)
 {
     v->next = vma_free_list;
     vma_free_list = v;
+    vma_nfree++;
+}
+
+/* VMAs an operation on [start, end) needs for its splits: one where start
+ * falls strictly inside a VMA, one where end does. Checked before anything
+ * changes, so running out is a clean error (MM_ENOMEM), never a half-done
+ * operation. */
+int vma_reserve_splits(struct mm *mm, uint64_t start, uint64_t end)
+{
+    unsigned n = 0;
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        n += v->start < start && start < v->end;
+        n += v->start < end && end < v->end;
+    }
+    return n > vma_available() ? MM_ENOMEM : 0;
 }
 
 static struct shared_obj obj_pool[64];
@@ -137,8 +165,8 @@ struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr)
 {
     (void)mm;
     struct vma *n = vma_alloc();
-    if (!n)
-        panic("out of VMAs");
+    if (!n)     /* callers reserve first (vma_reserve_splits): a bug if reached */
+        panic("out of VMAs in a split that was not reserved");
     *n = *v;
     n->start = addr;
     n->pgoff = v->pgoff + (addr - v->start) / PAGE_SIZE;
@@ -266,11 +294,10 @@ static void zap_range(struct mm *mm, uint64_t start, uint64_t end, struct tlb_ga
     /* Clear each present entry atomically (the dirty state it had at the
      * instant it went is the one that counts), gather its flush, and
      * release its page only after that flush (tlb_gather_finish). */
-    int level;
-    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-        pte_t *e = pt_walk(&mm->pt, a, LEAF_LEVEL, false, &level);
-        if (!e || level != LEAF_LEVEL)
-            continue;
+    struct pte_iter it = pte_iter_start(&mm->pt, start, end);
+    while (pte_iter_next(&it)) {
+        uint64_t a = it.va;
+        pte_t *e = it.ptep;
         if (!pte_present(pte_read_once(e)))
             continue;       /* none; markers would be kept by a zap that keeps them, not by unmap */
         pte_t v = pte_get_and_clear(e);
@@ -288,6 +315,8 @@ int mm_unmap(struct mm *mm, uint64_t start, uint64_t len)
     if (!range_ok(start, len))
         return MM_EINVAL;
     uint64_t end = start + len;
+    if (vma_reserve_splits(mm, start, end) < 0)
+        return MM_ENOMEM;
     mm_lock(mm, "unmap");
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);

@@ -120,9 +120,12 @@ bool can_change_pte_writable(const struct vma *vma, uint64_t addr, pte_t pte);
 /* Statistics of faults handled by the mm, by cause. */
 struct mm_fault_stats {
     uint64_t anon_read, anon_write, wp_reuse, wp_copy, write_notify, numa_hint,
-             numa_migrated, access_flag, dirty_bit, segv;
+             numa_migrated, access_flag, dirty_bit, segv, oom;
 };
 extern struct mm_fault_stats mm_fault_stats;
+/* Why the last fault the mm could not resolve failed: MM_EFAULT (no VMA or
+ * not allowed: a segfault) or MM_ENOMEM (no memory for a page or a table). */
+extern int mm_last_fault_error;
 
 /* Folios: the head page of a block of 2^order pages. */
 static inline unsigned folio_order(const struct page *head) { return head->order; }

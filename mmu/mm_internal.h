@@ -59,6 +59,9 @@ struct vma *vma_alloc(void);
 void vma_free(struct vma *v);
 /* Split vma at addr (page aligned, strictly inside); returns the upper part. */
 struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr);
+unsigned vma_available(void);
+/* 0, or MM_ENOMEM if the splits an operation on [start, end) needs cannot be had. */
+int vma_reserve_splits(struct mm *mm, uint64_t start, uint64_t end);
 /* Split the VMAs at start and end so that [start, end) is made of whole VMAs,
  * and call fn on each of them, in address order. */
 void vma_for_each_in_range(struct mm *mm, uint64_t start, uint64_t end,

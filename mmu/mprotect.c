@@ -53,12 +53,10 @@ static long change_pte_range_single(struct mm *mm, struct vma *v, uint64_t start
                                     pgprot_t newprot, bool upgrade, struct tlb_gather *g)
 {
     long changed = 0;
-    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-        pte_t *ptep = mm_pte_ptr(mm, a, false);
-        if (!ptep) {
-            a = ALIGN_DOWN(a, pt_level_size(2)) + pt_level_size(2) - PAGE_SIZE;  /* no table: skip 2 MiB */
-            continue;
-        }
+    struct pte_iter it = pte_iter_start(&mm->pt, start, end);
+    while (pte_iter_next(&it)) {
+        uint64_t a = it.va;
+        pte_t *ptep = it.ptep;
         pte_t old = pte_read_once(ptep);
         if (!pte_present(old))
             continue;
@@ -126,6 +124,8 @@ int mm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned vm_prot)
     }
     if (a < end)
         return MM_EFAULT;
+    if (vma_reserve_splits(mm, start, end) < 0)
+        return MM_ENOMEM;
     mm_lock(mm, "mprotect");
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);

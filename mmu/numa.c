@@ -22,10 +22,10 @@ long mm_numa_scan(struct mm *mm, uint64_t start, uint64_t len, int target_node)
     tlb_gather_init(&g, mm->pt.asid);
     for (struct vma *v = mm->vmas; v; v = v->next) {
         uint64_t s = MAX(start, v->start), e = MIN(start + len, v->end);
-        for (uint64_t a = s; a < e; a += PAGE_SIZE) {
-            pte_t *ptep = mm_pte_ptr(mm, a, false);
-            if (!ptep)
-                continue;
+        struct pte_iter it = pte_iter_start(&mm->pt, s, e);
+        while (pte_iter_next(&it)) {
+            uint64_t a = it.va;
+            pte_t *ptep = it.ptep;
             pte_t old = pte_read_once(ptep);
             /* Already protnone: nothing to do, and no TLBI (it is not valid). */
             if (!pte_valid(old))

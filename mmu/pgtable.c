@@ -53,6 +53,49 @@ pte_t *pt_lookup(struct pgtable *pt, uint64_t va, int *level)
     return e && !pte_none(pte_read_once(e)) ? e : NULL;
 }
 
+/* The first va in [va, end) whose last-level table exists, with its entry in
+ * *ptep; end if none. Absent (or block) entries above are skipped whole. */
+static uint64_t next_leaf_table(struct pgtable *pt, uint64_t va, uint64_t end, pte_t **ptep)
+{
+    while (va < end) {
+        uint64_t table = pt->root;
+        int l = pt_root_level();
+        for (; l < LEAF_LEVEL; l++) {
+            pte_t v = pte_read_once(&pt_table(table)[pt_index(va, l)]);
+            if (!v || !pte_is_table(v, l))
+                break;
+            table = pte_table_pa(v);
+        }
+        if (l == LEAF_LEVEL) {
+            *ptep = &pt_table(table)[pt_index(va, LEAF_LEVEL)];
+            return va;
+        }
+        uint64_t next = ALIGN_DOWN(va, pt_level_size(l)) + pt_level_size(l);
+        if (next <= va)
+            break;                  /* wrapped past the top */
+        va = next;
+    }
+    return end;
+}
+
+uint64_t pte_iter_visits;
+
+bool pte_iter_next(struct pte_iter *it)
+{
+    pte_iter_visits++;
+    if (it->ptep) {
+        it->va += PAGE_SIZE;
+        if (it->va >= it->end)
+            return false;
+        if (it->va % pt_level_size(LEAF_LEVEL - 1)) {
+            it->ptep++;             /* same table */
+            return true;
+        }
+    }
+    it->va = next_leaf_table(it->pt, it->va, it->end, &it->ptep);
+    return it->va < it->end;
+}
+
 static bool can_use_block(int level, uint64_t va, uint64_t pa, uint64_t left, unsigned flags)
 {
     if (!(flags & PT_MAP_BLOCKS) || level < 1 || level >= LEAF_LEVEL)

@@ -57,6 +57,24 @@ pte_t *pt_walk(struct pgtable *pt, uint64_t va, int stop_level, bool alloc, int 
 /* The leaf or block entry for va, or NULL. */
 pte_t *pt_lookup(struct pgtable *pt, uint64_t va, int *level);
 
+/* Visit the 4 KiB entries of [start, end) that have a last-level table,
+ * skipping absent tables at every level (cost follows what is mapped, not
+ * the size of the range):
+ *     struct pte_iter it = pte_iter_start(pt, start, end);
+ *     while (pte_iter_next(&it)) ... it.va, it.ptep ...
+ * The body may change entries, not free tables. */
+struct pte_iter {
+    struct pgtable *pt;
+    uint64_t va, end;
+    pte_t *ptep;            /* NULL before the first step */
+};
+static inline struct pte_iter pte_iter_start(struct pgtable *pt, uint64_t start, uint64_t end)
+{
+    return (struct pte_iter){ .pt = pt, .va = start, .end = end, .ptep = NULL };
+}
+bool pte_iter_next(struct pte_iter *it);
+extern uint64_t pte_iter_visits;    /* entries visited so far (tests of sparse ranges) */
+
 enum {
     PT_MAP_BLOCKS = 1,      /* use 1 GiB / 2 MiB blocks where aligned */
     PT_MAP_YOUNG = 2,       /* set the access flag */

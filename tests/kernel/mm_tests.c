@@ -9,6 +9,7 @@
 #include "mmu/contpte.h"
 #include "tests/kernel/ktest.h"
 #include "mmu/asid.h"
+#include "mmu/page_alloc.h"
 
 #define BASE (MM_VA_BASE + 0x10000000ULL)
 
@@ -441,10 +442,15 @@ static void no_page_leaks(struct ktest *t)
     palloc_node_stats(0, &before_st);
     mm_params.anon_order = 4;
     struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL, "no address space (memory exhausted?)");
     mm_map(mm, BASE, 4 * CONT_SIZE, VM_READ | VM_WRITE);
     for (unsigned k = 0; k < 64; k++)
         mm_write(mm, BASE + k * PAGE_SIZE, k);
     struct mm *c = mm_fork(mm);
+    if (!c) {
+        mm_destroy(mm);
+        KASSERT(t, c != NULL, "fork failed (memory exhausted?)");
+    }
     mm_write(c, BASE, 1);
     mm_mprotect(mm, BASE + PAGE_SIZE, 3 * PAGE_SIZE, VM_READ);
     mm_numa_scan(mm, BASE, 4 * CONT_SIZE, -1);
@@ -490,7 +496,158 @@ static void asid_rollover(struct ktest *t)
         mm_destroy(mms[i]);
 }
 
+/* ---- exhaustion: a clean error that changes nothing, never a panic ---- */
+
+static uint64_t free_pages_all(void)
+{
+    uint64_t n = 0;
+    for (int node = 0; node < palloc_nr_nodes(); node++) {
+        struct palloc_stats st;
+        palloc_node_stats(node, &st);
+        n += st.free_pages;
+    }
+    return n;
+}
+
+/* Take free pages until `leave` are left; returns how many were taken. */
+static uint64_t hog[70000];
+static unsigned exhaust_memory(uint64_t leave)
+{
+    unsigned n = 0;
+    for (;;) {
+        if (free_pages_all() <= leave || n == ARRAY_SIZE(hog))
+            break;
+        uint64_t pa = palloc_alloc(0, -1, 0);
+        if (!pa)
+            break;
+        hog[n++] = pa;
+    }
+    return n;
+}
+static void release_memory(unsigned n)
+{
+    while (n)
+        palloc_free(hog[--n], 0);
+}
+
+/* Fill the VMA pool (shared by all address spaces) with 4 KiB mappings in
+ * a second address space; returns it (mm_destroy frees them). */
+static struct mm *exhaust_vmas(void)
+{
+    struct mm *hogmm = mm_create();
+    if (!hogmm)
+        return NULL;
+    for (uint64_t a = BASE + (1ULL << 30); mm_map(hogmm, a, PAGE_SIZE, VM_READ) == 0; a += 2 * PAGE_SIZE)
+        ;
+    return hogmm;
+}
+
+static void vma_exhaustion_is_an_error(struct ktest *t)
+{
+    struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL);
+    KEXPECT_EQ(t, mm_map(mm, BASE, 2 * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+    KEXPECT_EQ(t, mm_write(mm, BASE, 7), 0);
+    KEXPECT_EQ(t, mm_write(mm, BASE + PAGE_SIZE, 8), 0);
+    struct mm *hogmm = exhaust_vmas();
+    KASSERT(t, hogmm != NULL);
+    KEXPECT_EQ(t, vma_available(), 0);
+    pte_t before = mm_get_pte(mm, BASE);
+    /* Each needs one split (of the 8 KiB VMA): refused, nothing changed. */
+    KEXPECT_EQ(t, mm_unmap(mm, BASE, PAGE_SIZE), MM_ENOMEM);
+    KEXPECT_EQ(t, mm_mprotect(mm, BASE, PAGE_SIZE, VM_READ), MM_ENOMEM);
+    KEXPECT_EQ(t, mm_uffd_wp(mm, BASE, PAGE_SIZE, true), MM_ENOMEM);
+    KEXPECT_EQ(t, mm_fork(mm), NULL);
+    struct vma *v = mm_find_vma(mm, BASE);
+    KEXPECT(t, v && v->start == BASE && v->end == BASE + 2 * PAGE_SIZE && !v->next, "VMA changed");
+    KEXPECT_EQ(t, mm_get_pte(mm, BASE), before);
+    uint64_t x;
+    KEXPECT(t, mm_read(mm, BASE + PAGE_SIZE, &x) == 0 && x == 8);
+    /* Whole-VMA operations need no split: still fine. */
+    KEXPECT_EQ(t, mm_mprotect(mm, BASE, 2 * PAGE_SIZE, VM_READ), 0);
+    mm_destroy(hogmm);
+    KEXPECT_EQ(t, mm_unmap(mm, BASE, PAGE_SIZE), 0);
+    mm_destroy(mm);
+}
+
+static void fork_out_of_memory_changes_nothing(struct ktest *t)
+{
+    struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL);
+    /* Pages spread over several last-level tables, so the child needs some. */
+    mm_map(mm, BASE, 8ULL << 20, VM_READ | VM_WRITE);
+    for (uint64_t a = BASE; a < BASE + (8ULL << 20); a += 2ULL << 20)
+        KEXPECT_EQ(t, mm_write(mm, a, a), 0);
+    for (uint64_t leave = 0; leave <= 4; leave++) {
+        unsigned n = exhaust_memory(leave);
+        uint64_t free0 = free_pages_all();
+        pte_t before = mm_get_pte(mm, BASE);
+        KEXPECT_EQ(t, mm_fork(mm), NULL);
+        uint64_t free1 = free_pages_all();
+        KEXPECT(t, free1 == free0, "%llu free pages left: fork kept %lld pages",
+                (unsigned long long)leave, (long long)(free0 - free1));
+        KEXPECT_EQ(t, mm_get_pte(mm, BASE), before);
+        KEXPECT(t, page_anon_exclusive(mm_page_at(mm, BASE)), "parent page lost anon-exclusive");
+        release_memory(n);
+    }
+    struct mm *c = mm_fork(mm);
+    KEXPECT(t, c != NULL, "fork with memory back failed");
+    if (c)
+        mm_destroy(c);
+    mm_destroy(mm);
+}
+
+static void oom_fault_says_out_of_memory(struct ktest *t)
+{
+    struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL);
+    mm_map(mm, BASE, 4 * PAGE_SIZE, VM_READ | VM_WRITE);
+    KEXPECT_EQ(t, mm_write(mm, BASE, 1), 0);                /* its table exists */
+    uint64_t oom0 = mm_fault_stats.oom, segv0 = mm_fault_stats.segv;
+    unsigned n = exhaust_memory(0);
+    KEXPECT_EQ(t, mm_write(mm, BASE + PAGE_SIZE, 2), -1);
+    KEXPECT_EQ(t, mm_last_fault_error, MM_ENOMEM);
+    KEXPECT_EQ(t, mm_fault_stats.oom - oom0, 1);
+    KEXPECT_EQ(t, mm_fault_stats.segv, segv0);
+    release_memory(n);
+    KEXPECT_EQ(t, mm_write(mm, BASE + PAGE_SIZE, 2), 0);
+    mm_destroy(mm);
+}
+
+/* A huge, sparsely touched VMA: every operation visits what is mapped (two
+ * last-level tables here), not the 32 GiB of the range. */
+static void sparse_vma_costs_what_is_mapped(struct ktest *t)
+{
+    uint64_t len = 32ULL << 30;
+    struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL);
+    KEXPECT_EQ(t, mm_map(mm, BASE, len, VM_READ | VM_WRITE), 0);
+    KEXPECT_EQ(t, mm_write(mm, BASE, 1), 0);
+    KEXPECT_EQ(t, mm_write(mm, BASE + len - PAGE_SIZE, 2), 0);
+    pte_iter_visits = 0;
+    KEXPECT_EQ(t, mm_mprotect(mm, BASE, len, VM_READ), 0);
+    KEXPECT_EQ(t, mm_mprotect(mm, BASE, len, VM_READ | VM_WRITE), 0);
+    KEXPECT(t, mm_numa_scan(mm, BASE, len, -1) >= 0);
+    KEXPECT_EQ(t, mm_clear_soft_dirty(mm), 0);
+    struct mm *c = mm_fork(mm);
+    KEXPECT(t, c != NULL);
+    if (c)
+        mm_destroy(c);
+    KEXPECT_EQ(t, mm_unmap(mm, BASE, len), 0);
+    /* 7 operations (fork walks twice) over 2 tables of 512 entries, with
+     * some slack; page by page over the range would be 8 M per operation. */
+    KEXPECT(t, pte_iter_visits <= 10 * 2 * PTRS_PER_TABLE, "%llu entries visited",
+            (unsigned long long)pte_iter_visits);
+    ktest_log("32 GiB VMA, 2 pages touched: %llu entries visited by 7 operations",
+              (unsigned long long)pte_iter_visits);
+    mm_destroy(mm);
+}
+
 static const struct ktest_case mm_cases[] = {
+    KTEST_CASE(vma_exhaustion_is_an_error),
+    KTEST_CASE(fork_out_of_memory_changes_nothing),
+    KTEST_CASE(oom_fault_says_out_of_memory),
+    KTEST_CASE(sparse_vma_costs_what_is_mapped),
     KTEST_CASE(asid_rollover),
     KTEST_CASE(can_change_direct),
     KTEST_CASE(can_change_on_mprotect),
