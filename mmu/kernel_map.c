@@ -65,8 +65,10 @@ void mmu_init(void)
     }
     /* MMIO: everything below RAM (QEMU virt), plus the UART and the test
      * finisher wherever they are (Raspberry Pi: above RAM). */
-    if (lowest_ram && lowest_ram != ~0ULL)
-        if (pt_map(&kernel_pgtable, 0, 0, lowest_ram, pgprot_mmio(), KMAP_FLAGS) < 0)
+    /* Page 0 stays unmapped, so a NULL dereference faults on both arches
+     * (QEMU arm64 virt has flash there, which would read as data). */
+    if (lowest_ram && lowest_ram != ~0ULL && lowest_ram > PAGE_SIZE)
+        if (pt_map(&kernel_pgtable, PAGE_SIZE, PAGE_SIZE, lowest_ram - PAGE_SIZE, pgprot_mmio(), KMAP_FLAGS) < 0)
             panic("cannot map MMIO below RAM");
     if (dt->uart.base)
         map_device(dt->uart.base, 4096);

@@ -435,7 +435,7 @@ int bench_run(const char *glob)
     if (n == 0) {
         printf("# error: bench=%s matches no benchmark\n", glob);
         list_available();
-        return -1;
+        return BENCH_NO_MATCH;
     }
     unsigned long long reps = bootarg_number("reps", 5);
     if (reps < 1 || reps > KBENCH_MAX_REPS) {
@@ -452,5 +452,5 @@ int bench_run(const char *glob)
     printf("BENCH-END {\"schema\":1,\"count\":%u}\n", ctx.emitted);
     if (ctx.failed)
         printf("# bench: %u case(s) failed\n", ctx.failed);
-    return ctx.failed ? -1 : (int)ctx.emitted;
+    return ctx.failed ? BENCH_FAILED : (int)ctx.emitted;
 }

@@ -544,7 +544,18 @@ static void kernel_map_attributes(struct ktest *t)
 #endif
 }
 
+/* Page 0 is never mapped: a NULL dereference faults (arm64 virt has flash
+ * there, which would otherwise read as data and hide the bug). */
+static void null_page_faults(struct ktest *t)
+{
+    uint64_t v;
+    KEXPECT_EQ(t, probe_read64((void *)0, &v), -1);
+    KEXPECT_EQ(t, probe_read64((void *)0x8, &v), -1);
+    KEXPECT(t, trap_faults()->count == 2, "%u faults", trap_faults()->count);
+}
+
 static const struct ktest_case mmu_cases[] = {
+    KTEST_CASE(null_page_faults),
     KTEST_CASE(kernel_map_attributes),
     KTEST_CASE(write_to_readonly_faults),
     KTEST_CASE(read_unmapped_faults),
