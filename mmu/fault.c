@@ -194,15 +194,37 @@ static int handle_pte_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
     bool write = acc == ACCESS_WRITE;
     pte_t old = pte_read_once(ptep);
     if (!pte_present(old)) {
-        /* Empty or a marker: markers are treated as empty by fill paths. */
-        if (v->flags & VM_SHARED)
-            return do_shared(mm, v, addr, ptep, write);
-        return do_anonymous(mm, v, addr, ptep, write);
+        if (pte_is_guard(old))
+            return MM_EFAULT;                   /* MADV_GUARD_INSTALL: SIGSEGV */
+        if (pte_is_device_exclusive(old))
+            return devx_restore(mm, v, addr, ptep, old);
+        if (!pte_none_mostly(old))
+            return MM_EFAULT;                   /* no swap here */
+        /* Empty or a uffd-wp marker (pte_none_mostly): the fill paths. */
+        bool marker = pte_is_uffd_marker(old);
+        if (!marker && (v->flags & VM_UFFD_MISSING)) {
+            int r = uffd_fault_message(mm, addr, UFFD_MSG_MISSING | (write ? UFFD_MSG_WRITE : 0));
+            if (r < 0)
+                return r;
+        }
+        /* A marker: map the page read-only with uffd-wp kept (Linux's
+         * pte_marker_uffd_wp handling), then a write is reported. */
+        int r = (v->flags & VM_SHARED) ? do_shared(mm, v, addr, ptep, write && !marker)
+                                       : do_anonymous(mm, v, addr, ptep, write && !marker);
+        if (r < 0 || !marker)
+            return r;
+        pte_store(ptep, pte_mkuffd_wp(pte_wrprotect(pte_read_once(ptep))));  /* valid RO -> RO + sw bit */
+        mm_fault_stats.marker_fill++;
+        return write && (v->flags & VM_UFFD_WP) ? uffd_fault_message(mm, addr, UFFD_MSG_WP | UFFD_MSG_WRITE) : 0;
     }
     if (pte_protnone(old))
         return numa_hint_fault(mm, v, addr, ptep, write);
     if (!pte_valid(old))
         return MM_EFAULT;       /* transiently invalid (being changed): cannot happen on one CPU */
+    /* A write to a uffd-wp protected entry is the userfaultfd handler's to
+     * resolve, not the kernel's (handle_userfault): report it, change nothing. */
+    if (write && pte_uffd_wp(old) && (v->flags & VM_UFFD_WP))
+        return uffd_fault_message(mm, addr, UFFD_MSG_WP | UFFD_MSG_WRITE);
     if (write && !pte_write(old))
         return do_wp_page(mm, v, addr, ptep, old);
     pte_t n = pte_mkyoung(old);
@@ -253,6 +275,14 @@ enum fault_result mm_handle_fault(const struct fault_info *fi)
     pte_stores_visible();
     mm_in_fault = false;
     rule_check_op_end("fault");
+    if (r == MM_EUFFD) {
+        /* The page-table lock is released: the context's handler may run
+         * (and resolve: the access is retried), else the message waits. */
+        if (uffd_after_fault(mm))
+            return FAULT_HANDLED;
+        mm_last_fault_error = MM_EUFFD;
+        return FAULT_UNHANDLED;
+    }
     if (r == MM_ENOMEM) {
         mm_fault_stats.oom++;
         mm_last_fault_error = MM_ENOMEM;

@@ -23,14 +23,22 @@ struct mm *mm_fork(struct mm *parent)
     if (!child)
         return NULL;
     for (struct vma *v = parent->vmas; v; v = v->next) {
-        if (v->obj)
-            continue;
         struct pte_iter it = pte_iter_start(&parent->pt, v->start, v->end);
         while (pte_iter_next(&it))
-            if (pte_present(pte_read_once(it.ptep)) && !mm_pte_ptr(child, it.va, true)) {
+            if (!pte_none(pte_read_once(it.ptep)) && !mm_pte_ptr(child, it.va, true)) {
                 mm_destroy(child);
                 return NULL;
             }
+    }
+    /* userfaultfd: without UFFD_FEATURE_EVENT_FORK the child's VMAs are not
+     * registered (Linux dup_userfaultfd), so its PTEs lose uffd-wp and its
+     * uffd-wp markers are not copied; with it the child gets a context of
+     * its own with the same features and handler. */
+    bool keep_uffd = parent->uffd.features & UFFD_FEATURE_EVENT_FORK;
+    if (keep_uffd) {
+        child->uffd = parent->uffd;
+        child->uffd.head = child->uffd.count = child->uffd.dropped = 0;
+        child->uffd.delivered = 0;
     }
     mm_lock(parent, "fork");
     struct tlb_gather g;
@@ -42,19 +50,32 @@ struct mm *mm_fork(struct mm *parent)
             panic("out of VMAs in fork after reserving them");
         *c = *v;
         c->next = NULL;
+        if (!keep_uffd)
+            c->flags &= ~(VM_UFFD_WP | VM_UFFD_MISSING);
         *tail = c;
         tail = &c->next;
-        if (v->obj) {
+        if (v->obj)
             v->obj->refs++;
-            continue;
-        }
         struct pte_iter it = pte_iter_start(&parent->pt, v->start, v->end);
         while (pte_iter_next(&it)) {
             uint64_t a = it.va;
             pte_t *pp = it.ptep;
             pte_t o = pte_read_once(pp);
-            if (!pte_present(o))
+            if (pte_is_device_exclusive(o) && !v->obj) {
+                /* Linux copy_nonpresent_pte: the CPU takes the page back
+                 * from the device first, then it is shared as any other. */
+                devx_restore(parent, v, a, pp, o);
+                o = pte_read_once(pp);
+            }
+            if (!pte_present(o)) {
+                /* Markers: guards always travel; uffd-wp ones only where
+                 * the child's VMA keeps uffd-wp (copy_nonpresent_pte). */
+                if (pte_is_guard(o) || (pte_is_uffd_marker(o) && (c->flags & VM_UFFD_WP)))
+                    pte_store(mm_pte_ptr(child, a, false), o);
                 continue;
+            }
+            if (v->obj)
+                continue;               /* shared: faulted in again by the child */
             struct page *p = vm_normal_page(v, a, o);
             if (pte_cont(o)) {
                 /* Parent entries are about to differ from the child's view:
@@ -116,8 +137,6 @@ static void rewrite_present_ptes(struct mm *mm, uint64_t start, uint64_t end, pt
 }
 
 static pte_t soft_dirty_clear(pte_t e) { return pte_clear_soft_dirty(pte_wrprotect(e)); }
-static pte_t uffd_arm(pte_t e) { return pte_mkuffd_wp(pte_wrprotect(e)); }
-static pte_t uffd_disarm(pte_t e) { return pte_clear_uffd_wp(e); }
 
 /* CLEAR_REFS_SOFT_DIRTY: start tracking (clear the inverted VM_SOFTDIRTY) and
  * write-protect every PTE, clearing its soft-dirty bit, so the next write
@@ -137,34 +156,3 @@ int mm_clear_soft_dirty(struct mm *mm)
     return 0;
 }
 
-struct uffd_arg { bool on; struct tlb_gather *g; };
-
-static void uffd_vma(struct mm *mm, struct vma *v, void *arg)
-{
-    struct uffd_arg *a = arg;
-    if (a->on)
-        v->flags |= VM_UFFD_WP;
-    else
-        v->flags &= ~VM_UFFD_WP;
-    rewrite_present_ptes(mm, v->start, v->end, a->on ? uffd_arm : uffd_disarm, a->g);
-}
-
-/* Arm (or disarm) uffd-wp on the VMAs of a range: arming write-protects the
- * present PTEs and marks them uffd-wp; disarming clears the marks (the write
- * bit comes back through faults or mprotect). */
-int mm_uffd_wp(struct mm *mm, uint64_t start, uint64_t len, bool on)
-{
-    if (!IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE) || !len)
-        return MM_EINVAL;
-    if (vma_reserve_splits(mm, start, start + len) < 0)
-        return MM_ENOMEM;
-    mm_lock(mm, "uffd_wp");
-    struct tlb_gather g;
-    tlb_gather_init(&g, mm->pt.asid);
-    struct uffd_arg arg = { on, &g };
-    vma_for_each_in_range(mm, start, start + len, uffd_vma, &arg);
-    tlb_gather_finish(&g);
-    mm_unlock(mm);
-    rule_check_op_end("uffd_wp");
-    return 0;
-}

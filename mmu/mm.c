@@ -298,8 +298,14 @@ static void zap_range(struct mm *mm, uint64_t start, uint64_t end, struct tlb_ga
     while (pte_iter_next(&it)) {
         uint64_t a = it.va;
         pte_t *e = it.ptep;
-        if (!pte_present(pte_read_once(e)))
-            continue;       /* none; markers would be kept by a zap that keeps them, not by unmap */
+        pte_t cur = pte_read_once(e);
+        if (pte_is_device_exclusive(cur)) {
+            pte_store(e, 0);
+            devx_drop(mm, a, cur, g);       /* the device loses the page too */
+            continue;
+        }
+        if (!pte_present(cur))
+            continue;       /* none, or a marker: unmap drops markers with the tables (pt_unmap) */
         pte_t v = pte_get_and_clear(e);
         if (pte_valid(v))
             tlb_gather_add(g, a, PAGE_SIZE);

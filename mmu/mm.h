@@ -27,6 +27,7 @@ enum {
     /* Shared mapping of a "filesystem" that wants to hear of the first write
      * to each clean page (page_mkwrite): clean pages stay read-only. */
     VM_WRITENOTIFY_FS = 1u << 6,
+    VM_UFFD_MISSING = 1u << 7,  /* userfaultfd missing-page tracking */
 };
 #define VM_PROT_MASK (VM_READ | VM_WRITE | VM_EXEC)
 
@@ -52,12 +53,33 @@ struct mm_lock { volatile int held; const char *owner; };
 
 #define MAX_MMS 32          /* address spaces that can exist at once */
 
+/* userfaultfd (mmu/uffd.c): one context per address space. A fault the
+ * context must hear of is not resolved by the kernel: it becomes a message;
+ * with a handler registered the handler runs (it may resolve, e.g. by
+ * write-unprotecting) and the access is retried, without one the message
+ * is queued and the access fails (mm_last_fault_error == MM_EUFFD). */
+enum { UFFD_MSG_WP = 1, UFFD_MSG_WRITE = 2, UFFD_MSG_MISSING = 4 };
+struct uffd_msg { uint64_t addr; unsigned flags; };
+struct mm;
+typedef bool (*uffd_handler_t)(struct mm *mm, const struct uffd_msg *msg, void *arg);
+#define UFFD_QUEUE 32
+struct uffd_ctx {
+    unsigned features;              /* UFFD_FEATURE_* */
+    uffd_handler_t handler;         /* NULL: queue and fail the access */
+    void *handler_arg;
+    bool dirty_on_unprotect;        /* the alternative argued on the list: dirty whenever write is granted */
+    struct uffd_msg queue[UFFD_QUEUE];
+    unsigned head, count, dropped;
+    uint64_t delivered;             /* messages produced, handled or queued */
+};
+
 struct mm {
     struct pgtable pt;
     struct vma *vmas;
     struct mm_lock ptl;
     int id;
     uint64_t asid_gen;      /* generation of pt.asid (mmu/asid.c) */
+    struct uffd_ctx uffd;
 };
 
 /* Write-bit policy on NUMA hint faults (the history the seeds measure). */
@@ -93,8 +115,46 @@ int mm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned vm_prot);
 struct mm *mm_fork(struct mm *mm);
 /* Clear soft-dirty over the whole mm: write-protect and start tracking. */
 int mm_clear_soft_dirty(struct mm *mm);
-/* Arm/disarm userfaultfd write-protect on the VMAs of the range. */
+/* userfaultfd (Linux's semantics; mmu/uffd.c). Register a range (every page
+ * mapped, else MM_EINVAL) for write-protect and/or missing-page tracking;
+ * unregister (resolves write-protection, with the write upgrade of
+ * can_change_pte_writable); write-protect or unprotect a registered range
+ * (MM_ENOENT if not registered for WP) with access/write hints; read a
+ * queued message (0, or MM_ENOENT if none). */
+enum { UFFD_REGISTER_MISSING = 1, UFFD_REGISTER_WP = 2 };
+enum { UFFD_HINT_ACCESS_LIKELY = 1, UFFD_HINT_WRITE_LIKELY = 2 };
+enum { UFFD_FEATURE_EVENT_FORK = 1 };
+int mm_uffd_register(struct mm *mm, uint64_t start, uint64_t len, unsigned modes);
+int mm_uffd_unregister(struct mm *mm, uint64_t start, uint64_t len);
+int mm_uffd_writeprotect(struct mm *mm, uint64_t start, uint64_t len, bool wp, unsigned hints);
+int mm_uffd_read(struct mm *mm, struct uffd_msg *out);
+void mm_uffd_set_handler(struct mm *mm, uffd_handler_t h, void *arg);
+/* The handler a write-protect monitor typically runs: unprotect the page
+ * (UFFDIO_WRITEPROTECT off, which wakes the faulting access). arg unused. */
+bool uffd_resolve_by_unprotect(struct mm *mm, const struct uffd_msg *msg, void *arg);
+/* Register for WP and protect (on), or unregister (off): one-step form. */
 int mm_uffd_wp(struct mm *mm, uint64_t start, uint64_t len, bool on);
+/* MADV_DONTNEED: drop the pages of the range, keeping the VMAs; a uffd-wp
+ * protected entry of a shared mapping leaves a uffd-wp marker, guard
+ * markers stay. */
+int mm_zap(struct mm *mm, uint64_t start, uint64_t len);
+/* MADV_GUARD_INSTALL / _REMOVE (Linux 6.13): any access to a guard page
+ * faults (segv); zap keeps guards, unmap drops them. */
+int mm_guard(struct mm *mm, uint64_t start, uint64_t len, bool install);
+
+/* Device-exclusive access (Linux 6.15 semantics, mmu/uffd.c): a device
+ * agent takes exclusive access to one anonymous page; the PTE becomes a
+ * non-present device-exclusive entry until a CPU access takes it back. */
+struct dev_agent {
+    struct mm *mm;
+    uint64_t addr, pfn;
+    bool exclusive;                 /* the device may access the page now */
+    unsigned notified, writes, refused;
+};
+int mm_make_device_exclusive(struct mm *mm, uint64_t addr, struct dev_agent *dev);
+/* The device's accesses to its page: -1 (refused) once the CPU took it back. */
+int dev_write(struct dev_agent *dev, uint64_t offset, uint64_t val);
+int dev_read(struct dev_agent *dev, uint64_t offset, uint64_t *val);
 /* NUMA hinting scan: make present PTEs of the range protnone, skipping
  * protnone, zero-page, COW-shared and already-on-`target_node` pages.
  * Returns the number of PTEs changed, or a negative error. */
@@ -120,7 +180,7 @@ bool can_change_pte_writable(const struct vma *vma, uint64_t addr, pte_t pte);
 /* Statistics of faults handled by the mm, by cause. */
 struct mm_fault_stats {
     uint64_t anon_read, anon_write, wp_reuse, wp_copy, write_notify, numa_hint,
-             numa_migrated, access_flag, dirty_bit, segv, oom;
+             numa_migrated, access_flag, dirty_bit, segv, oom, uffd, marker_fill, devx_restore;
 };
 extern struct mm_fault_stats mm_fault_stats;
 /* Why the last fault the mm could not resolve failed: MM_EFAULT (no VMA or
@@ -135,4 +195,6 @@ struct page *folio_of(struct page *p);
 #define MM_ENOMEM (-12)
 #define MM_EEXIST (-17)
 #define MM_EFAULT (-14)
+#define MM_ENOENT (-2)
+#define MM_EUFFD  (-1000)   /* a fault left to userfaultfd (queued message) */
 #endif

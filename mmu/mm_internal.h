@@ -67,6 +67,26 @@ int vma_reserve_splits(struct mm *mm, uint64_t start, uint64_t end);
 void vma_for_each_in_range(struct mm *mm, uint64_t start, uint64_t end,
                            void (*fn)(struct mm *mm, struct vma *v, void *arg), void *arg);
 
+/* ---- userfaultfd, markers, device-exclusive (uffd.c) ---- */
+#define SWP_DEVICE_EXCLUSIVE 30u    /* swap type of device-exclusive entries */
+static inline bool pte_is_device_exclusive(pte_t v) { return pte_is_swap(v) && pte_swp_type(v) == SWP_DEVICE_EXCLUSIVE; }
+static inline bool pte_is_uffd_marker(pte_t v) { return pte_is_marker(v) && (pte_marker_flags(v) & PTE_MARKER_UFFD_WP); }
+static inline bool pte_is_guard(pte_t v) { return pte_is_marker(v) && (pte_marker_flags(v) & PTE_MARKER_GUARD); }
+/* Linux pte_none_mostly(): empty, or a uffd-wp marker (fill paths treat it as empty). */
+static inline bool pte_none_mostly(pte_t v) { return pte_none(v) || pte_is_uffd_marker(v); }
+/* A write to a uffd-wp protected entry, or a missing page of a registered
+ * range: record the message (mm locked); 0 if the context resolves it
+ * later (see uffd_after_fault), MM_EUFFD otherwise. */
+int uffd_fault_message(struct mm *mm, uint64_t addr, unsigned flags);
+/* After the fault handler released the lock: run the handler on the
+ * message recorded by this fault, if any. true: resolved, retry. */
+bool uffd_after_fault(struct mm *mm);
+/* A CPU access to a device-exclusive entry: the device is told, the PTE
+ * restored (Linux restore_exclusive_pte). */
+int devx_restore(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, pte_t old);
+/* Drop a device-exclusive entry on unmap/zap (the device loses access). */
+void devx_drop(struct mm *mm, uint64_t addr, pte_t old, struct tlb_gather *g);
+
 /* ---- fault handling, NUMA, batching ---- */
 enum fault_result mm_handle_fault(const struct fault_info *fi);
 extern bool mm_in_fault;     /* inside the fault handler: operations end with it */

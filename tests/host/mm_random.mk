@@ -11,7 +11,7 @@ mm_random_SRCS := tests/host/test_mm_random.c \
                   tests/model/random_core.c tests/model/model.c \
                   mmu/mm.c mmu/fault.c mmu/folio.c mmu/mprotect.c mmu/numa.c mmu/fork.c \
                   mmu/contpte.c mmu/batch.c mmu/pgtable.c mmu/tlb.c mmu/page_alloc.c \
-                  mmu/events.c mmu/rule_check.c mmu/asid.c
+                  mmu/events.c mmu/rule_check.c mmu/asid.c mmu/uffd.c
 mm_random_CFLAGS := -Itests/host/fakearch -Iarch/arm64/include
 # Headers the rule in the Makefile does not list.
 $(HOST_OUT)/test_mm_random: tests/host/fakearch/asm/mmu.h tests/host/fakearch/sim.h \

@@ -70,7 +70,9 @@ static struct mm *setup_case(const struct wcase *c, struct mm **child)
         mm_write(mm, BASE, 0x22);           /* records soft-dirty */
         break;
     case S_UFFD_WP:
+        /* The write is the monitor's to resolve: it unprotects the page. */
         mm_uffd_wp(mm, BASE, PAGE_SIZE, true);
+        mm_uffd_set_handler(mm, uffd_resolve_by_unprotect, NULL);
         break;
     default:
         break;
