@@ -9,7 +9,7 @@
  */
 #include "boot/kernel.h"
 #include "boot/trap.h"
-#include "mmu/mm.h"
+#include "mmu/mm_internal.h"
 #include "mmu/page_alloc.h"
 #include "mmu/pgtable.h"
 #include "mmu/tlb.h"
@@ -386,6 +386,85 @@ static void anon_fault_run(struct kbench_ctx *b)
     params_restore(&saved);
 }
 KBENCH(anon_fault, 50, KBENCH_DEFAULT, "anonymous first-touch write faults per page, 4K vs 64K folios");
+
+/* ------------------------------------------------------- uffd_unprotect */
+/* The access/write hints of userfaultfd unprotect (the thread's "an old,
+ * clean writable PTE costs an A/D update or fault at first access"): pages
+ * written, write-protected, aged (old and clean, as after writeback), then
+ * the measured op: unprotect the range and write every page once. With
+ * software A/D (arm64 hwad=off, riscv Svade) each missing bit is a fault. */
+struct uu_arg {
+    struct mm *mm;
+    uint64_t pages;
+    unsigned hints;
+};
+
+static int uu_setup(void *arg)
+{
+    struct uu_arg *a = arg;
+    mm_params.anon_order = 0;
+    a->mm = mm_create();
+    uint64_t len = a->pages * PAGE_SIZE;
+    if (!a->mm || mm_map(a->mm, BENCH_MM_VA, len, VM_READ | VM_WRITE) != 0)
+        return -1;
+    mm_activate(a->mm);
+    if (write_pages(a->mm, BENCH_MM_VA, a->pages, 1) != 0 || mm_uffd_wp(a->mm, BENCH_MM_VA, len, true) != 0)
+        return -1;
+    for (uint64_t i = 0; i < a->pages; i++) {
+        uint64_t va = BENCH_MM_VA + i * PAGE_SIZE;
+        pte_t *p = mm_pte_ptr(a->mm, va, false);
+        pte_t o = pte_get_and_clear(p);
+        flush_tlb_range(a->mm->pt.asid, va, va + PAGE_SIZE, PAGE_SIZE, true);
+        mm_set_pte_new(a->mm, p, va, pte_mkold(pte_mkclean(o)));
+    }
+    rule_check_op_end("age");
+    return 0;
+}
+
+static int uu_op(void *arg)
+{
+    struct uu_arg *a = arg;
+    if (mm_uffd_writeprotect(a->mm, BENCH_MM_VA, a->pages * PAGE_SIZE, false, a->hints) != 0)
+        return -1;
+    return write_every_page(a->pages);
+}
+
+static void uu_teardown(void *arg)
+{
+    struct uu_arg *a = arg;
+    mm_activate(NULL);
+    if (a->mm)
+        mm_destroy(a->mm);
+    a->mm = NULL;
+}
+
+static void uffd_unprotect_run(struct kbench_ctx *b)
+{
+    struct saved_params saved;
+    params_save(&saved);
+    uint64_t pages = b->quick ? 16 : 128;
+    char params[64];
+    snprintf(params, sizeof(params), "\"size_kib\":%llu,\"op\":\"unprotect+first-write\"",
+             (unsigned long long)(pages * PAGE_SIZE / 1024));
+    static const struct { const char *name; unsigned hints; } v[] = {
+        { "no-hints", 0 }, { "access-likely", UFFD_HINT_ACCESS_LIKELY },
+        { "access+write-likely", UFFD_HINT_ACCESS_LIKELY | UFFD_HINT_WRITE_LIKELY },
+    };
+    const char *note = mmu_caps.hw_af ? "hardware A/D: the bits cost no fault here (QEMU models no A/D update cost)"
+                                      : "software A/D: each missing young/dirty bit is a fault";
+    for (unsigned i = 0; i < ARRAY_SIZE(v); i++) {
+        struct uu_arg arg = { NULL, pages, v[i].hints };
+        struct kbench_case c = {
+            .variant = v[i].name, .params = params, .unit = "page", .per = pages,
+            .baseline = i ? "no-hints" : NULL, .note = note,
+            .setup = uu_setup, .op = uu_op, .teardown = uu_teardown, .arg = &arg,
+        };
+        kbench_measure(b, &c);
+        params_restore(&saved);
+    }
+    params_restore(&saved);
+}
+KBENCH(uffd_unprotect, 55, 0, "userfaultfd unprotect + first write per page, with and without access/write hints");
 
 /* ------------------------------------------------------------ fork_cow */
 struct fc_arg {
