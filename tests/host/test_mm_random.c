@@ -10,6 +10,10 @@
  * arenas) runs: the same seed gives the same operations there (a failing
  * seed replays with seed=N steps=N test=mm_random.<case>). Two self-tests break the simulated hardware on purpose
  * and require the test to notice.
+ * Built with -DSIM_RISCV (tests/host/mm_random_riscv.mk) the same runs use
+ * the simulated riscv hart of tests/host/fakearch-riscv/ (Svinval on in
+ * every other run) and add an Sv39 + Svade configuration with 16, 2 or no
+ * ASID bits in turn (random_sv39).
  *
  * Environment: MM_RANDOM_SEED (first seed, default the kernel's),
  * MM_RANDOM_SEEDS (seeds per configuration and mode), MM_RANDOM_STEPS.
@@ -32,7 +36,17 @@
 #include "tests/host/fakearch/sim.h"
 
 #define DEFAULT_SEEDS 5
-#define DEFAULT_STEPS 5000
+#define DEFAULT_STEPS 10000   /* both simulators together: >= 1e6 random operations per make test */
+
+#ifdef SIM_RISCV
+/* riscv (tests/host/mm_random_riscv.mk): the satp mode of the runs
+ * (random_sv39 switches it, and the ASID width in turn); Svinval on in
+ * every other run. Both by seed and case, so that a replay gets the same. */
+static int riscv_va_bits = 48;
+#define QEMU_CONFIG "riscv64-numa, if Sv48 svinval=on hwad=on tlbi=auto"
+#else
+#define QEMU_CONFIG "arm64-numa, if hwad=on tlbi=auto"
+#endif
 
 static uint64_t env_num(const char *name, uint64_t def)
 {
@@ -58,7 +72,7 @@ static bool one_run(enum rt_mode mode, uint64_t seed, unsigned steps, const char
     bool ok = !res.failed && host_failures == 0 && res.free_after == res.free_before;
     if (!ok)
         printf("        # FAILED [%s] %s: replay on the host: MM_RANDOM_SEED=%llu MM_RANDOM_SEEDS=1 "
-               "MM_RANDOM_STEPS=%u; in QEMU (config arm64-numa, if hwad=on tlbi=auto): seed=%llu steps=%u "
+               "MM_RANDOM_STEPS=%u; in QEMU (config " QEMU_CONFIG "): seed=%llu steps=%u "
                "test=mm_random.%s\n", config, res.failed ? res.fail_msg : host_failures ? host_first_failure
                : "free pages changed", (unsigned long long)seed, steps, (unsigned long long)seed, steps,
                case_names[mode]);
@@ -81,7 +95,16 @@ static void run_config(bool hw_ad, int policy)
             int p = policy >= 0 ? policy : safe[(i * 3 + (unsigned)mode) % 4];
             tlb_params.policy = (enum tlbi_policy)p;
             char config[80];
+#ifdef SIM_RISCV
+            bool svinval = ((seed0 + i + (unsigned)mode) & 1) != 0;
+            static const unsigned widths[] = { 16, 2, 0 };
+            unsigned asid_bits = riscv_va_bits == 39 ? widths[(seed0 + i + (unsigned)mode) % 3] : 16;
+            sim_riscv_configure(riscv_va_bits, svinval, asid_bits);
+            snprintf(config, sizeof(config), "Sv%d asid_bits=%u svinval=%s hwad=%s tlbi=%s", riscv_va_bits,
+                     asid_bits, svinval ? "on" : "off", hw_ad ? "on" : "off", tlbi_policy_names[p]);
+#else
             snprintf(config, sizeof(config), "hwad=%s tlbi=%s", hw_ad ? "on" : "off", tlbi_policy_names[p]);
+#endif
             failed += !one_run((enum rt_mode)mode, seed0 + i, steps, config);
         }
     tlb_params_default();
@@ -99,6 +122,17 @@ static void run_config(bool hw_ad, int policy)
 static void random_hwad_on(void **state) { (void)state; run_config(true, TLBI_AUTO); }
 static void random_hwad_off(void **state) { (void)state; run_config(false, TLBI_AUTO); }
 static void random_tlbi_policies(void **state) { (void)state; run_config(true, -1); }
+#ifdef SIM_RISCV
+/* Sv39 with Svade (A/D page faults), as QEMU's riscv64-svade, every policy,
+ * and 16, 2 or 0 ASID bits (ASID rollover; a flush at every switch). */
+static void random_sv39(void **state)
+{
+    (void)state;
+    riscv_va_bits = 39;
+    run_config(false, -1);
+    riscv_va_bits = 48;
+}
+#endif
 
 /* A broken simulated MMU (or the unsafe what-if policy, policy >= 0) must
  * make the test fail (within a few seeds). */
@@ -106,6 +140,9 @@ static void expect_detected(enum sim_mutation mut, bool hw_ad, int policy)
 {
     uint64_t seed0 = env_num("MM_RANDOM_SEED", RT_DEFAULT_SEED);
     unsigned detected = 0, runs = 0;
+#ifdef SIM_RISCV
+    sim_riscv_configure(48, true, 16);
+#endif
     sim_set_hw_ad(hw_ad);
     sim_mutation = mut;
     for (unsigned i = 0; i < 4 && !detected; i++)
@@ -149,6 +186,9 @@ int main(void)
         cmocka_unit_test(random_hwad_on),
         cmocka_unit_test(random_hwad_off),
         cmocka_unit_test(random_tlbi_policies),
+#ifdef SIM_RISCV
+        cmocka_unit_test(random_sv39),
+#endif
         cmocka_unit_test(mutation_tlbi_noop_is_detected),
         cmocka_unit_test(mutation_ignore_rdonly_is_detected),
         cmocka_unit_test(unsafe_per_block_is_detected),

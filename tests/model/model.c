@@ -4,6 +4,7 @@
 static void page_clear(struct model_page *p)
 {
     p->mapped = false;
+    p->guard = false;
     p->prot = 0;
     p->obj = -1;
     p->vma = 0;
@@ -149,9 +150,40 @@ bool model_access_ok(const struct model *m, int mm, unsigned page, bool write)
     if (page >= m->npages)
         return false;
     const struct model_page *p = &m->mm[mm].pages[page];
-    if (!p->mapped)
+    if (!p->mapped || p->guard)
         return false;
     return write ? (p->prot & MODEL_WRITE) != 0 : (p->prot & MODEL_PROT_MASK) != 0;
+}
+
+static bool all_mapped(const struct model *m, int mm, unsigned first, unsigned n)
+{
+    for (unsigned p = first; p < first + n; p++)
+        if (!m->mm[mm].pages[p].mapped)
+            return false;
+    return true;
+}
+
+int model_zap(struct model *m, int mm, unsigned first, unsigned n)
+{
+    if (!range_ok(m, first, n) || !all_mapped(m, mm, first, n))
+        return MODEL_EINVAL;
+    for (unsigned p = first; p < first + n; p++)
+        if (m->mm[mm].pages[p].obj < 0)
+            m->mm[mm].pages[p].val = 0;
+    return MODEL_OK;
+}
+
+int model_guard(struct model *m, int mm, unsigned first, unsigned n, bool install)
+{
+    if (!range_ok(m, first, n) || !all_mapped(m, mm, first, n))
+        return MODEL_EINVAL;
+    for (unsigned p = first; p < first + n; p++) {
+        struct model_page *pg = &m->mm[mm].pages[p];
+        if (install && pg->obj < 0)
+            pg->val = 0;
+        pg->guard = install;
+    }
+    return MODEL_OK;
 }
 
 uint64_t model_value(const struct model *m, int mm, unsigned page)
@@ -192,7 +224,7 @@ const char *model_check(const struct model *m)
         for (unsigned p = 0; p < MODEL_MAX_PAGES; p++) {
             const struct model_page *pg = &mm->pages[p];
             if (!pg->mapped) {
-                if (pg->obj != -1 || pg->prot || pg->val || pg->vma)
+                if (pg->obj != -1 || pg->prot || pg->val || pg->vma || pg->guard)
                     return "unmapped page with state";
                 continue;
             }

@@ -33,6 +33,7 @@ struct model_page {
     uint32_t vma;               /* id of the mapping this page came from (split VMAs keep it) */
     uint32_t objoff;            /* page index in the object */
     uint64_t val;               /* private contents (last value written by this mm) */
+    bool guard;                 /* MADV_GUARD_INSTALL: every access faults */
 };
 
 struct model_mm {
@@ -69,6 +70,11 @@ int model_mprotect(struct model *m, int mm, unsigned first, unsigned n, unsigned
 
 /* May this access happen? Read: mapped with any prot bit; write: MODEL_WRITE. */
 bool model_access_ok(const struct model *m, int mm, unsigned page, bool write);
+/* MADV_DONTNEED: private pages read as zero again, shared ones keep their
+ * contents (the object has them); guards stay. Every page must be mapped. */
+int model_zap(struct model *m, int mm, unsigned first, unsigned n);
+/* MADV_GUARD_INSTALL (zaps, then every access faults) / _REMOVE. */
+int model_guard(struct model *m, int mm, unsigned first, unsigned n, bool install);
 /* Expected value of a read (the page must be mapped). */
 uint64_t model_value(const struct model *m, int mm, unsigned page);
 /* An access: 0 (and *val for reads) if allowed, -1 if it must fault; a

@@ -151,7 +151,7 @@ static bool range_free(int s, unsigned first, unsigned n)
 
 /* ---- operations ---- */
 enum { OP_MAP, OP_UNMAP, OP_READ, OP_WRITE, OP_FORK, OP_MPROTECT, OP_CLEAR_SD, OP_NUMA_SCAN,
-       OP_MIGRATE, OP_PARAMS };
+       OP_MIGRATE, OP_PARAMS, OP_UFFD, OP_ZAP, OP_GUARD };
 
 static void op_map(int s)
 {
@@ -292,6 +292,85 @@ static void op_mprotect(int s)
     int got = mm_mprotect(rt.mms[s], va_of(first), (uint64_t)n * PAGE_SIZE, prot);
     if (got != want)
         fail("mm_mprotect returned %d, model %d", got, want);
+}
+
+/* A range of mapped pages around a mapped page (may span VMAs), or now and
+ * then any range. */
+static void pick_range(int s, unsigned *first_out, unsigned *n_out)
+{
+    unsigned first, n;
+    if (rnd_below(10) == 0) {
+        first = rnd_below(RT_PAGES);
+        n = 1 + rnd_below(32);
+    } else {
+        first = pick_page(s, 100);
+        unsigned last = first, down = rnd_below(24), up = rnd_below(24);
+        while (down-- && first > 0 && model_page(&rt.m, s, first - 1)->mapped)
+            first--;
+        while (up-- && last + 1 < RT_PAGES && model_page(&rt.m, s, last + 1)->mapped)
+            last++;
+        n = last - first + 1;
+    }
+    if (first + n > RT_PAGES)
+        n = RT_PAGES - first;
+    *first_out = first;
+    *n_out = n;
+}
+
+/* userfaultfd write-protect with a monitor that resolves every message by
+ * unprotecting the page: the contents follow the model unchanged, while
+ * protect/unprotect/unregister (and the messages) run under the checker. */
+static void op_uffd(int s)
+{
+    unsigned first, n;
+    pick_range(s, &first, &n);
+    unsigned what = rnd_below(4), hints = rnd_below(4);
+    static const char *const names[] = { "register+protect", "unprotect", "protect", "unregister" };
+    snprintf(rt.op, sizeof(rt.op), "uffd %s mm%d [%u,+%u) hints %u", names[what], s, first, n, hints);
+    trace_op();
+    struct mm *mm = rt.mms[s];
+    mm_uffd_set_handler(mm, uffd_resolve_by_unprotect, NULL);
+    uint64_t va = va_of(first), len = (uint64_t)n * PAGE_SIZE;
+    int r = what == 0 ? mm_uffd_wp(mm, va, len, true)
+          : what == 1 ? mm_uffd_writeprotect(mm, va, len, false, hints)
+          : what == 2 ? mm_uffd_writeprotect(mm, va, len, true, 0)
+                      : mm_uffd_unregister(mm, va, len);
+    bool all = true;
+    for (unsigned p = first; p < first + n; p++)
+        all &= model_page(&rt.m, s, p)->mapped;
+    if (r != 0 && r != MM_ENOENT && r != MM_EINVAL && r != MM_ENOMEM)
+        fail("uffd %s returned %d", names[what], r);
+    else if (r == MM_EINVAL && all)
+        fail("uffd %s refused a mapped range", names[what]);
+    else if (r == 0 && !all)
+        fail("uffd %s accepted a range with holes", names[what]);
+}
+
+static void op_zap(int s)
+{
+    unsigned first, n;
+    pick_range(s, &first, &n);
+    snprintf(rt.op, sizeof(rt.op), "zap mm%d [%u,+%u)", s, first, n);
+    trace_op();
+    int want = model_zap(&rt.m, s, first, n);
+    int got = mm_zap(rt.mms[s], va_of(first), (uint64_t)n * PAGE_SIZE);
+    if (got != want)
+        fail("mm_zap returned %d, model %d", got, want);
+}
+
+static void op_guard(int s)
+{
+    unsigned first, n;
+    pick_range(s, &first, &n);
+    if (n > 4)
+        n = 1 + rnd_below(4);           /* guards are small */
+    bool install = rnd_below(3) != 0;
+    snprintf(rt.op, sizeof(rt.op), "guard %s mm%d [%u,+%u)", install ? "install" : "remove", s, first, n);
+    trace_op();
+    int want = model_guard(&rt.m, s, first, n, install);
+    int got = mm_guard(rt.mms[s], va_of(first), (uint64_t)n * PAGE_SIZE, install);
+    if (got != want)
+        fail("mm_guard returned %d, model %d", got, want);
 }
 
 static void op_numa_scan(int s)
@@ -505,13 +584,16 @@ void rt_run(enum rt_mode mode, unsigned case_no, uint64_t seed, unsigned steps, 
         unsigned r = rnd_below(100), op;
         if (r < 14) op = OP_MAP;
         else if (r < 20) op = OP_UNMAP;
-        else if (r < 42) op = OP_READ;
-        else if (r < 66) op = OP_WRITE;
-        else if (r < 70) op = OP_FORK;
-        else if (r < 80) op = OP_MPROTECT;
-        else if (r < 82) op = OP_CLEAR_SD;
-        else if (r < 89) op = OP_NUMA_SCAN;
-        else if (r < 96) op = OP_MIGRATE;
+        else if (r < 40) op = OP_READ;
+        else if (r < 62) op = OP_WRITE;
+        else if (r < 66) op = OP_FORK;
+        else if (r < 75) op = OP_MPROTECT;
+        else if (r < 77) op = OP_CLEAR_SD;
+        else if (r < 83) op = OP_NUMA_SCAN;
+        else if (r < 89) op = OP_MIGRATE;
+        else if (r < 94) op = OP_UFFD;
+        else if (r < 96) op = OP_ZAP;
+        else if (r < 97) op = OP_GUARD;
         else op = OP_PARAMS;
         res->n_ops[op]++;
         switch (op) {
@@ -529,6 +611,9 @@ void rt_run(enum rt_mode mode, unsigned case_no, uint64_t seed, unsigned steps, 
             break;
         case OP_NUMA_SCAN: op_numa_scan(s); break;
         case OP_MIGRATE: op_migrate(s); break;
+        case OP_UFFD: op_uffd(s); break;
+        case OP_ZAP: op_zap(s); break;
+        case OP_GUARD: op_guard(s); break;
         default: op_params(); break;
         }
         if (!rt.failed)
@@ -553,10 +638,11 @@ void rt_run(enum rt_mode mode, unsigned case_no, uint64_t seed, unsigned steps, 
                     check_read(s, p, "final");
     }
     ktest_log("ops: map %u unmap %u read %u write %u fork %u mprotect %u clear_sd %u numa_scan %u "
-              "migrate %u params %u; writes ok %u, segv %u, protnone traps %u, cont PTEs seen %u",
+              "migrate %u params %u uffd %u zap %u guard %u; writes ok %u, segv %u, protnone traps %u, "
+              "cont PTEs seen %u",
               res->n_ops[0], res->n_ops[1], res->n_ops[2], res->n_ops[3], res->n_ops[4], res->n_ops[5],
-              res->n_ops[6], res->n_ops[7], res->n_ops[8], res->n_ops[9], res->writes_ok, res->segv_ok,
-              res->protnone_traps, res->cont_seen);
+              res->n_ops[6], res->n_ops[7], res->n_ops[8], res->n_ops[9], res->n_ops[10], res->n_ops[11],
+              res->n_ops[12], res->writes_ok, res->segv_ok, res->protnone_traps, res->cont_seen);
 
     snprintf(rt.op, sizeof(rt.op), "destroy every mm");
     for (int s = 0; s < MODEL_MAX_MMS; s++)

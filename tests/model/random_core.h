@@ -30,7 +30,7 @@ struct rt_result {
     uint64_t free_before, free_after;   /* allocator free pages around the run */
     /* what the run exercised */
     unsigned steps_run;
-    unsigned n_ops[10], protnone_traps, cont_seen, writes_ok, segv_ok;
+    unsigned n_ops[13], protnone_traps, cont_seen, writes_ok, segv_ok;
 };
 
 /* One run: `steps` random operations from the stream (seed, case_no);
