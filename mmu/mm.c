@@ -282,15 +282,7 @@ int mm_map(struct mm *mm, uint64_t start, uint64_t len, unsigned vm_flags)
 /* Remove the PTEs of [start, end) (inside one VMA), dropping page references. */
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end, struct tlb_gather *g)
 {
-    /* A contiguous block only partly unmapped is unfolded first (its
-     * remaining entries may not keep the CONT bit next to empty ones). */
-    uint64_t edges[2] = { start, end - PAGE_SIZE };
-    for (int i = 0; i < 2; i++) {
-        pte_t *e = mm_pte_ptr(mm, edges[i], false);
-        uint64_t b = ALIGN_DOWN(edges[i], CONT_SIZE);
-        if (e && pte_cont(pte_read_once(e)) && (b < start || b + CONT_SIZE > end))
-            contpte_unfold(mm, edges[i], e);
-    }
+    unfold_partial_blocks(mm, start, end);
     /* Clear each present entry atomically (the dirty state it had at the
      * instant it went is the one that counts), gather its flush, and
      * release its page only after that flush (tlb_gather_finish). */

@@ -84,6 +84,9 @@ bool uffd_after_fault(struct mm *mm);
 /* A CPU access to a device-exclusive entry: the device is told, the PTE
  * restored (Linux restore_exclusive_pte). */
 int devx_restore(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, pte_t old);
+/* A contiguous block only partly inside [start, end) is unfolded (its
+ * remaining entries may not keep the CONT bit next to changed ones). */
+void unfold_partial_blocks(struct mm *mm, uint64_t start, uint64_t end);
 /* Drop a device-exclusive entry on unmap/zap (the device loses access). */
 void devx_drop(struct mm *mm, uint64_t addr, pte_t old, struct tlb_gather *g);
 

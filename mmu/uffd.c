@@ -169,6 +169,23 @@ static void wp_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end,
     }
 }
 
+static void register_vma(struct mm *mm, struct vma *v, void *flags)
+{
+    (void)mm;
+    v->flags |= *(unsigned *)flags;
+}
+
+/* userfaultfd_clear_vma: resolve write-protection with the write upgrade
+ * (uffd_wp_range(..., false)), then unregister. */
+static void unregister_vma(struct mm *mm, struct vma *v, void *g)
+{
+    if (v->flags & VM_UFFD_WP) {
+        v->flags &= ~VM_UFFD_WP;            /* so can_change sees it unarmed */
+        wp_range(mm, v, v->start, v->end, false, 0, g);
+    }
+    v->flags &= ~(VM_UFFD_WP | VM_UFFD_MISSING);
+}
+
 int mm_uffd_register(struct mm *mm, uint64_t start, uint64_t len, unsigned modes)
 {
     if (!range_valid(start, len) || !modes || (modes & ~(UFFD_REGISTER_MISSING | UFFD_REGISTER_WP)))
@@ -182,17 +199,7 @@ int mm_uffd_register(struct mm *mm, uint64_t start, uint64_t len, unsigned modes
     unsigned flags = ((modes & UFFD_REGISTER_WP) ? VM_UFFD_WP : 0) |
                      ((modes & UFFD_REGISTER_MISSING) ? VM_UFFD_MISSING : 0);
     mm_lock(mm, "uffd_register");
-    for (struct vma *v = mm->vmas; v; v = v->next) {
-        if (v->end <= start || v->start >= end)
-            continue;
-        if (v->start < start) {
-            vma_split(mm, v, start);
-            continue;
-        }
-        if (v->end > end)
-            vma_split(mm, v, end);
-        v->flags |= flags;
-    }
+    vma_for_each_in_range(mm, start, end, register_vma, &flags);
     mm_unlock(mm);
     return 0;
 }
@@ -209,23 +216,7 @@ int mm_uffd_unregister(struct mm *mm, uint64_t start, uint64_t len)
     mm_lock(mm, "uffd_unregister");
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);
-    for (struct vma *v = mm->vmas; v; v = v->next) {
-        if (v->end <= start || v->start >= end)
-            continue;
-        if (v->start < start) {
-            vma_split(mm, v, start);
-            continue;
-        }
-        if (v->end > end)
-            vma_split(mm, v, end);
-        /* userfaultfd_clear_vma: resolve write-protection with the write
-         * upgrade (uffd_wp_range(..., false)), then unregister. */
-        if (v->flags & VM_UFFD_WP) {
-            v->flags &= ~VM_UFFD_WP;        /* so can_change sees it unarmed */
-            wp_range(mm, v, v->start, v->end, false, 0, &g);
-        }
-        v->flags &= ~(VM_UFFD_WP | VM_UFFD_MISSING);
-    }
+    vma_for_each_in_range(mm, start, end, unregister_vma, &g);
     tlb_gather_finish(&g);
     mm_unlock(mm);
     rule_check_op_end("uffd_unregister");
@@ -423,8 +414,7 @@ static void zap_one(struct mm *mm, struct vma *v, uint64_t a, pte_t *pp, bool ke
         pte_store(pp, pte_marker(PTE_MARKER_UFFD_WP));
 }
 
-/* A contiguous block only partly inside [start, end) is unfolded first. */
-static void unfold_edges(struct mm *mm, uint64_t start, uint64_t end)
+void unfold_partial_blocks(struct mm *mm, uint64_t start, uint64_t end)
 {
     uint64_t edges[2] = { start, end - PAGE_SIZE };
     for (int i = 0; i < 2; i++) {
@@ -445,7 +435,7 @@ int mm_zap(struct mm *mm, uint64_t start, uint64_t len)
     mm_lock(mm, "zap");
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);
-    unfold_edges(mm, start, end);
+    unfold_partial_blocks(mm, start, end);
     for (struct vma *v = mm->vmas; v; v = v->next) {
         if (v->end <= start || v->start >= end)
             continue;
@@ -474,7 +464,7 @@ int mm_guard(struct mm *mm, uint64_t start, uint64_t len, bool install)
     mm_lock(mm, install ? "guard_install" : "guard_remove");
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);
-    unfold_edges(mm, start, end);
+    unfold_partial_blocks(mm, start, end);
     for (struct vma *v = mm->vmas; v; v = v->next) {
         if (v->end <= start || v->start >= end)
             continue;

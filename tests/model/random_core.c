@@ -267,24 +267,12 @@ static void op_fork(int s)
     rt.mms[c] = mm;
 }
 
+static void pick_range(int s, unsigned *first_out, unsigned *n_out);
+
 static void op_mprotect(int s)
 {
     unsigned first, n;
-    if (rnd_below(10) == 0) {
-        first = rnd_below(RT_PAGES);
-        n = 1 + rnd_below(32);
-    } else {
-        /* A range of mapped pages around a mapped page (may span VMAs). */
-        first = pick_page(s, 100);
-        unsigned last = first, down = rnd_below(24), up = rnd_below(24);
-        while (down-- && first > 0 && model_page(&rt.m, s, first - 1)->mapped)
-            first--;
-        while (up-- && last + 1 < RT_PAGES && model_page(&rt.m, s, last + 1)->mapped)
-            last++;
-        n = last - first + 1;
-    }
-    if (first + n > RT_PAGES)
-        n = RT_PAGES - first;
+    pick_range(s, &first, &n);
     unsigned prot = pick_prot();
     snprintf(rt.op, sizeof(rt.op), "mprotect mm%d [%u,+%u) %s", s, first, n, prot_name(prot));
     trace_op();
