@@ -139,3 +139,18 @@ clean:
 # "--check" (every entry still applies; no build) or "--list".
 mutants: deps
 	@$(PYTHON) tools/mutants.py $(addprefix --arch ,$(TEST_ARCHES)) $(MUTANTS_ARGS)
+
+# ---- Linux side by side (issue 16), not part of `make test`: it downloads kernels
+# Boots Debian's Linux kernels in the same QEMU under -icount shift=0 with
+# tools/peer/init.c as /init, runs the testbed's own benchmarks and the same
+# semantics scenarios through its shell, prints the tables; files in
+# results/peer-$(ARCH)/. PEER_KERNEL: Debian packages, each PKG[/SUITE].
+PEER_KERNEL_arm64 := linux-image-cloud-arm64/bookworm-backports linux-image-cloud-arm64/trixie-backports
+PEER_KERNEL_riscv64 := linux-image-riscv64/trixie
+PEER_KERNEL ?= $(PEER_KERNEL_$(ARCH))
+PEER_ARGS ?=
+.PHONY: peer
+peer: deps
+	@tools/peer/setup.sh $(ARCH)
+	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) kernel
+	@$(PYTHON) tools/peer/peer.py run --arch $(ARCH) $(addprefix --kernel ,$(PEER_KERNEL)) $(PEER_ARGS)
