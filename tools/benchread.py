@@ -17,10 +17,19 @@ report.md and plots/<name>.png|.svg, print the Markdown report and the plot
 paths. Problems are one-line messages on stderr ("warning: ..." or
 "error: ..."); an error gives a non-zero exit status (1: the data is
 incomplete or unusable, 2: setup problem such as a missing tool or file).
+
+Hostile input (a garbled serial line, a corrupted log) is a bad line, skipped
+with a one-line warning while the rest of the run is kept: invalid JSON, a
+line over MAX_LINE bytes, nesting deeper than MAX_DEPTH, a number that is
+NaN/Infinity or not below NUM_LIMIT in magnitude, a duplicate key, a string or
+key that is not clean text (lone surrogate, control character, invalid UTF-8),
+a field of the wrong type or a negative count. Reading is linear in the input.
 """
 
 import argparse
+import array
 import csv
+import itertools
 import json
 import math
 import os
@@ -35,8 +44,29 @@ ICOUNT_NOTE = ("QEMU -icount shift=0: cycles are instruction counts, not real TL
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _MARKER = re.compile(r"(?<![A-Za-z0-9_-])BENCH(-BEGIN|-END)?(?= )")
+_MARKER_BYTES = re.compile(rb"(?<![A-Za-z0-9_-])BENCH(-BEGIN|-END)?(?= )")
+_KINDS = {None: "BENCH", "-BEGIN": "BENCH-BEGIN", "-END": "BENCH-END"}
+_SPACES = re.compile(r" *")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
-_DECODER = json.JSONDecoder()
+
+# Limits on hostile input (a garbled serial line, a corrupted log). The
+# kernel's lines are under 2 KiB, nest 2 levels deep and hold 64-bit
+# unsigned integers; anything beyond these limits is a bad line.
+MAX_LINE = 1 << 20          # bytes in one console line; longer lines are skipped
+MAX_DEPTH = 16              # nesting of [] and {} in one BENCH payload
+MAX_KEYS = 256              # entries in params, events, counters, per
+NUM_LIMIT = 1 << 64         # |number| must be below this (the kernel prints u64)
+MAX_WARN_PER_LINE = 5       # more problems on one line are summed up
+MAX_PLOT_PANELS = 64        # a benchmark needing more panels is not plotted
+PER_EXTRA = ("faults_milli", "tlbi_milli")   # per-unit figures shown in report.md
+
+# A JSON string, or an unterminated one running to the end of the text: it
+# always matches, so a scan with it never backtracks (linear in the text).
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"?', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")   # +1, +1, -1, -1 as int8
+_CTRL_CHAR = re.compile(r"[\x00-\x1f\x7f]")
+_BAD_TEXT = re.compile(r"[\ud800-\udfff]|[\x00-\x1f\x7f]|\ufffd")
 
 
 class BenchError(Exception):
@@ -45,6 +75,161 @@ class BenchError(Exception):
     def __init__(self, message, code=1):
         super().__init__(message)
         self.code = code
+
+
+# ------------------------------------------------------------------ JSON payloads
+class _BadNumber:
+    """Stands in for a JSON number the reader refuses (NaN, Infinity, out of
+    range): the payload is then rejected naming the field (see check_tree)."""
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+    def describe(self):
+        t = self.text.lstrip("-")
+        if t in ("NaN", "Infinity"):
+            return f"{self.text}, which is not a number"
+        what = "digits" if t.isdigit() else "characters"
+        shown = self.text if len(self.text) <= 24 else f"{self.text[:12]}... ({len(t)} {what})"
+        return f"a number out of range ({shown})"
+
+
+class _PayloadError(Exception):
+    """A payload problem found while decoding (raised from a decoder hook)."""
+
+
+def _parse_int(text):
+    # Never int() a long digit string: slow (quadratic) and, above 4300
+    # digits, a ValueError in Python >= 3.11.
+    if len(text) > 21:
+        return _BadNumber(text)
+    v = int(text)
+    return v if -NUM_LIMIT < v < NUM_LIMIT else _BadNumber(text)
+
+
+def _parse_float(text):
+    v = float(text)
+    return v if math.isfinite(v) and -NUM_LIMIT < v < NUM_LIMIT else _BadNumber(text)
+
+
+def _object(pairs):
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _PayloadError(f"duplicate key '{show(k)}'")
+            seen.add(k)
+    return d
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float,
+                            parse_constant=_BadNumber, object_pairs_hook=_object)
+
+
+def show(text, limit=60):
+    """Input text made safe for a one-line message: short, no control
+    characters, no lone surrogates."""
+    t = str(text)
+    cut = len(t) > limit
+    t = t[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
+    t = _CTRL_CHAR.sub(lambda m: "\\x%02x" % ord(m.group()), t)
+    return t + "..." if cut else t
+
+
+def nesting_depth_exceeds(text, limit=MAX_DEPTH):
+    """True if the JSON value at the start of text nests [] and {} deeper than
+    limit before it closes (or the text ends). Strings are skipped; the rest
+    of the text is ignored, as raw_decode() ignores it. Linear in len(text),
+    with the per-bracket work done in C (accumulate over +1/-1 steps)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if len(brackets) <= limit:
+        return False
+    steps = array.array("b", brackets.encode("ascii").translate(_BRACKET_STEPS))
+    depth = 0
+    for i in range(0, len(steps), 1 << 16):
+        depths = list(itertools.accumulate(steps[i:i + (1 << 16)], initial=depth))[1:]
+        if 0 in depths:                       # the value closed here
+            return max(depths[:depths.index(0)], default=0) > limit
+        if max(depths) > limit:
+            return True
+        depth = depths[-1]
+    return False
+
+
+def decode_payload(text, whole=False):
+    """Decode the JSON value at the start of text (trailing text is ignored
+    unless whole). Return (value, None) or (None, problem). Nesting is
+    limited; numbers beyond the limits become _BadNumber (see check_tree)."""
+    if len(text) > MAX_LINE:
+        return None, f"longer than {MAX_LINE} bytes"
+    if nesting_depth_exceeds(text):
+        return None, f"nested deeper than {MAX_DEPTH} levels"
+    try:
+        obj, end = _DECODER.raw_decode(text)
+        if whole and text[end:].strip():
+            return None, "invalid JSON"
+    except _PayloadError as e:
+        return None, str(e)
+    except (ValueError, RecursionError):
+        return None, "invalid JSON"
+    return obj, None
+
+
+def _text_problem(t):
+    m = _BAD_TEXT.search(t)
+    if m is None:
+        return None
+    c = m.group()
+    if "\ud800" <= c <= "\udfff":
+        return "is not valid Unicode (lone surrogate)"
+    if c == "\ufffd":
+        return "holds bytes that are not valid UTF-8 (line garbled?)"
+    return "holds control characters"
+
+
+def check_tree(obj):
+    """Return None if every number in obj is finite and in range and every
+    string (keys included) is clean text, else the problem naming the field."""
+    # Fast pass without paths (the common case: nothing wrong); the slow
+    # pass below only runs to name the field of a problem.
+    strings, stack = [], [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, dict):
+            strings.extend(o)
+            stack.extend(o.values())
+        elif isinstance(o, list):
+            stack.extend(o)
+        elif isinstance(o, str):
+            strings.append(o)
+        elif isinstance(o, _BadNumber):
+            break
+    else:
+        if not _BAD_TEXT.search("".join(strings)):
+            return None
+    stack = [(obj, "")]
+    while stack:
+        o, path = stack.pop()
+        if isinstance(o, dict):
+            items = []
+            for k, v in o.items():
+                sub = f"{path}.{show(k)}" if path else show(k)
+                problem = _text_problem(k)
+                if problem:
+                    return f"key '{sub}' {problem}"
+                items.append((v, sub))
+            stack.extend(reversed(items))
+        elif isinstance(o, list):
+            stack.extend(reversed([(v, f"{path}[{i}]") for i, v in enumerate(o)]))
+        elif isinstance(o, str):
+            problem = _text_problem(o)
+            if problem:
+                return f"field '{path}' {problem}"
+        elif isinstance(o, _BadNumber):
+            return f"field '{path}' holds {o.describe()}"
+    return None
 
 
 # ------------------------------------------------------------------ helpers
@@ -94,6 +279,10 @@ def ratio_text(r):
 
 
 # ------------------------------------------------------------------ validation
+def _is_count(x):
+    return _is_num(x) and x >= 0
+
+
 def _check_stats(obj, field, required):
     # A counter that does not run on this CPU is reported as null (the kernel
     # says why in "note"): the field must be there, its value may be null.
@@ -109,11 +298,14 @@ def _check_stats(obj, field, required):
     for k in ("min", "median", "max"):
         if k in s and not _is_num(s[k]):
             return f"field '{field}.{k}' must be a number"
+        if k in s and s[k] < 0:
+            return f"field '{field}.{k}' must not be negative"
     return None
 
 
 def validate_result(obj):
-    """Return None if obj is a usable schema-1 BENCH result, else the problem."""
+    """Return None if obj is a usable schema-1 BENCH result, else the problem.
+    Expects a decoded payload that passed check_tree (see decode_payload)."""
     if not isinstance(obj, dict):
         return "BENCH payload is not a JSON object"
     for f, typ, desc in (("name", str, "a string"), ("arch", str, "a string"),
@@ -126,6 +318,8 @@ def validate_result(obj):
             return f"field '{f}' must be {desc}"
     if not obj["name"] or not obj["variant"]:
         return "fields 'name' and 'variant' must not be empty"
+    if obj["reps"] < 1:
+        return "field 'reps' must be a positive integer"
     for f in ("machine", "cpu"):
         if f in obj and not isinstance(obj[f], str):
             return f"field '{f}' must be a string"
@@ -133,12 +327,20 @@ def validate_result(obj):
         return "field 'icount' must be true or false"
     if obj.get("baseline") is not None and not isinstance(obj["baseline"], str):
         return "field 'baseline' must be a variant name"
+    for f in ("params", "events", "counters", "per"):
+        if len(obj[f]) > MAX_KEYS:
+            return f"field '{f}' has more than {MAX_KEYS} entries"
     for k, v in obj["params"].items():
         if isinstance(v, (dict, list)):
-            return f"field 'params.{k}' must be a scalar"
+            return f"field 'params.{show(k)}' must be a scalar"
     for k, v in obj["events"].items():
         if not _is_num(v):
-            return f"field 'events.{k}' must be a number"
+            return f"field 'events.{show(k)}' must be a number"
+        if v < 0:
+            return f"field 'events.{show(k)}' must not be negative"
+    for k, v in obj["counters"].items():
+        if not isinstance(v, str):
+            return f"field 'counters.{show(k)}' must be a string"
     problem = (_check_stats(obj, "cycles", True) or _check_stats(obj, "instructions", False)
                or _check_stats(obj, "time_ns", False))
     if problem:
@@ -148,6 +350,28 @@ def validate_result(obj):
         return "field 'per.unit' must be a non-empty string"
     if not _is_num(per.get("count")) or per["count"] <= 0:
         return "field 'per.count' must be a positive number"
+    for k in PER_EXTRA:
+        if k in per and not _is_count(per[k]):
+            return f"field 'per.{k}' must be a number >= 0"
+    return None
+
+
+def validate_begin(obj):
+    """None if a schema-1 BENCH-BEGIN payload is usable, else the problem."""
+    if "arch" in obj and not isinstance(obj["arch"], str):
+        return "field 'arch' must be a string"
+    sel = obj.get("selected")
+    if sel is not None and (not isinstance(sel, list)
+                            or not all(isinstance(n, str) for n in sel)):
+        return "field 'selected' must be a list of benchmark names"
+    return None
+
+
+def validate_end(obj):
+    """None if a schema-1 BENCH-END payload is usable, else the problem."""
+    n = obj.get("count")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        return "missing or invalid 'count' (must be an integer >= 0)"
     return None
 
 
@@ -164,7 +388,13 @@ class _Run:
 
 
 class BenchReader:
-    """Streaming reader: feed_line()/feed_bytes(), then finish()."""
+    """Streaming reader: feed_line()/feed_bytes(), then finish().
+
+    Bad input never raises: a bad line (invalid or garbled JSON, a payload
+    nested too deeply, a number out of range, NaN, a duplicate key, a string
+    that is not clean UTF-8 text, a field of the wrong type, a line longer
+    than MAX_LINE) is skipped with a one-line warning. The work is linear in
+    the input."""
 
     def __init__(self, source="input", on_result=None):
         self.source = source
@@ -179,51 +409,108 @@ class BenchReader:
         self.duplicates = 0
         self.bench_lines = 0       # lines with a BENCH result marker
         self.end_seen = False
-        self._buf = b""
+        self._buf = bytearray()    # the current line, while shorter than MAX_LINE
+        self._over = None          # (bytes so far, had a BENCH marker) once longer
         self._no_begin_warned = False
         self._finished = False
+        self._warn_line = None
+        self._warn_count = 0
 
     def warn(self, msg, lineno=None):
+        if lineno is not None and lineno == self._warn_line:
+            self._warn_count += 1
+            if self._warn_count > MAX_WARN_PER_LINE:
+                return
         self.warnings.append(f"line {lineno}: {msg}" if lineno else msg)
 
     # -- input
     def feed_bytes(self, data):
-        self._buf += data
-        *lines, self._buf = self._buf.split(b"\n")
-        for raw in lines:
-            self.feed_line(raw.decode("utf-8", "replace"))
+        """Feed raw console bytes (any chunking). Lines are split on b"\\n"
+        and decoded as UTF-8 with invalid bytes replaced."""
+        data = bytes(data)
+        pos, n = 0, len(data)
+        while pos < n:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                self._add_partial(data, pos, n)
+                return
+            if not self._buf and self._over is None and nl - pos <= MAX_LINE:
+                self.feed_line(data[pos:nl].decode("utf-8", "replace"))
+            else:
+                self._add_partial(data, pos, nl)
+                self._end_line()
+            pos = nl + 1
+
+    def _add_partial(self, data, start, end):
+        if self._over is not None:
+            self._over = (self._over[0] + end - start, self._over[1])
+            return
+        if len(self._buf) + end - start <= MAX_LINE:
+            self._buf += data[start:end]
+            return
+        # Too long: keep only the length and whether it looked like a BENCH
+        # line, so memory and time stay bounded whatever comes.
+        head = bytes(self._buf) + data[start:min(end, start + MAX_LINE)]
+        self._over = (len(self._buf) + end - start, _MARKER_BYTES.search(head) is not None)
+        self._buf = bytearray()
+
+    def _end_line(self):
+        if self._over is not None:
+            size, bench = self._over
+            self._over = None
+            self._overlong(size, bench)
+        else:
+            data = bytes(self._buf)
+            self._buf = bytearray()
+            self.feed_line(data.decode("utf-8", "replace"))
+
+    def _overlong(self, size, bench):
+        self.lineno += 1
+        if bench:
+            self.bench_lines += 1
+            if self.cur is not None:
+                self.cur.invalid += 1
+        self.warn(f"line longer than {MAX_LINE} bytes ({size} bytes); ignored", self.lineno)
 
     def feed_line(self, text):
+        """Feed one console line (str, without its newline)."""
+        if len(text) > MAX_LINE:
+            self._overlong(len(text), _MARKER.search(text, 0, MAX_LINE) is not None)
+            return
         self.lineno += 1
         ln = self.lineno
+        self._warn_line, self._warn_count = ln, 0
         text = _ANSI.sub("", text.replace("\r", ""))
-        pos, found = 0, False
-        while True:
-            m = _MARKER.search(text, pos)
-            if not m:
-                break
-            found = True
-            kind = {None: "BENCH", "-BEGIN": "BENCH-BEGIN", "-END": "BENCH-END"}[m.group(1)]
-            start = m.end()
-            while start < len(text) and text[start] == " ":
-                start += 1
-            try:
-                if start >= len(text) or text[start] != "{":
-                    raise ValueError("no JSON object")
-                obj, end = _DECODER.raw_decode(text, start)
-            except ValueError:
-                if kind == "BENCH":
-                    self.bench_lines += 1
-                    if self.cur is not None:
-                        self.cur.invalid += 1
+        marks = list(_MARKER.finditer(text))
+        if not marks and _CONTROL.search(text):
+            self.garbage.append(ln)
+        # Each payload ends where the next marker starts: a line cut short and
+        # glued to the next one is two payloads, and no payload is scanned
+        # twice, so a line costs time linear in its length whatever it holds.
+        for i, m in enumerate(marks):
+            kind = _KINDS[m.group(1)]
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+            start = _SPACES.match(text, m.end(), end).end()
+            if start < end and text[start] == "{":
+                obj, problem = decode_payload(text[start:end])
+            else:
+                obj, problem = None, "no JSON object"
+            if problem is None:
+                self._handle(kind, obj, ln)
+                continue
+            if kind == "BENCH":
+                self.bench_lines += 1
+                if self.cur is not None:
+                    self.cur.invalid += 1
+            if problem in ("invalid JSON", "no JSON object"):
                 self.warn(f"invalid JSON after '{kind} ' (line cut short or garbled); "
                           "ignored", ln)
-                pos = start
-                continue
-            pos = end
-            self._handle(kind, obj, ln)
-        if not found and _CONTROL.search(text):
-            self.garbage.append(ln)
+            else:
+                self.warn(f"{kind} payload {problem}; ignored", ln)
+        if self._warn_count > MAX_WARN_PER_LINE:
+            self.warnings.append(f"line {ln}: {self._warn_count - MAX_WARN_PER_LINE} more "
+                                 "problem(s) on this line not shown")
+        self._warn_line = None
 
     # -- records
     def _schema_ok(self, kind, obj, ln):
@@ -231,15 +518,18 @@ class BenchReader:
             self.warn(f"{kind} payload is not a JSON object; ignored", ln)
             return False
         v = obj.get("schema")
-        if v == SCHEMA and not isinstance(v, bool):
+        if _is_num(v) and v == SCHEMA:
             return True
-        what = "has no 'schema' field" if v is None else f"has schema version {v!r}"
-        msg = (f"line {ln}: {kind} {what}; {TOOL} only understands schema "
-               f"version {SCHEMA}")
         if v is None:
-            self.warn(f"{kind} {what}; ignored", ln)
-        elif msg not in self.fatal:
-            self.fatal.append(msg)
+            self.warn(f"{kind} has no 'schema' field; ignored", ln)
+        elif not _is_num(v):
+            self.warn(f"{kind} has an invalid 'schema' field (not a version number); "
+                      "ignored", ln)
+        else:
+            msg = (f"line {ln}: {kind} has schema version {v!r}; {TOOL} only understands "
+                   f"schema version {SCHEMA}")
+            if msg not in self.fatal:
+                self.fatal.append(msg)
         return False
 
     def _handle(self, kind, obj, ln):
@@ -249,6 +539,14 @@ class BenchReader:
             if kind == "BENCH" and self.cur is not None:
                 self.cur.invalid += 1
             return
+        if kind == "BENCH":
+            self._result(obj, ln)
+            return
+        problem = check_tree(obj) or (validate_begin(obj) if kind == "BENCH-BEGIN"
+                                      else validate_end(obj))
+        if problem:
+            self.warn(f"{kind} skipped: {problem}", ln)
+            return
         if kind == "BENCH-BEGIN":
             cur = self.cur
             if cur is not None and cur.begin is not None and canon(cur.begin) == canon(obj) \
@@ -257,29 +555,25 @@ class BenchReader:
                 return
             self.cur = _Run(obj, ln)
             self.runs.append(self.cur)
-        elif kind == "BENCH-END":
+        else:
             last = self.runs[-1] if self.runs else None
             if self.cur is None and last is not None and last.end is not None \
                     and canon(last.end) == canon(obj):
                 self.duplicates += 1          # resent END
                 return
-            if not isinstance(obj.get("count"), int) or isinstance(obj.get("count"), bool) \
-                    or obj["count"] < 0:
-                self.warn("BENCH-END without a valid 'count'", ln)
             if self.cur is None:
                 self.cur = _Run()
                 self.runs.append(self.cur)
             self.cur.end, self.cur.end_line = obj, ln
             self.cur = None
             self.end_seen = True
-        else:
-            self._result(obj, ln)
 
     def _result(self, obj, ln):
-        key = canon(obj)
+        problem = check_tree(obj)      # before canon(): _BadNumber is not JSON
+        key = None if problem else canon(obj)
         if self.cur is None:
             last = self.runs[-1] if self.runs else None
-            if last is not None and key in last.seen:
+            if key is not None and last is not None and key in last.seen:
                 self.duplicates += 1          # resent after END
                 return
             if not self._no_begin_warned:
@@ -289,10 +583,10 @@ class BenchReader:
             self.cur = _Run()
             self.runs.append(self.cur)
         run = self.cur
-        if key in run.seen:
+        if key is not None and key in run.seen:
             self.duplicates += 1
             return
-        problem = validate_result(obj)
+        problem = problem or validate_result(obj)
         if problem:
             run.invalid += 1
             self.warn(f"BENCH result skipped: {problem}", ln)
@@ -308,10 +602,9 @@ class BenchReader:
         if self._finished:
             return self.results
         self._finished = True
-        if self._buf:
+        if self._buf or self._over is not None:
             n_before = len(self.warnings)
-            self.feed_line(self._buf.decode("utf-8", "replace"))
-            self._buf = b""
+            self._end_line()
             if len(self.warnings) > n_before:
                 self.warnings[-1] += " (last line has no newline: output cut off)"
         if self.garbage:
@@ -328,8 +621,8 @@ class BenchReader:
             for obj, ln in run.results:
                 k = result_key(obj)
                 if k in index:
-                    self.warnings.append(f"line {ln}: {describe(obj)} reported again with "
-                                         "different figures; keeping the later one")
+                    self.warnings.append(f"line {ln}: {show(describe(obj), 200)} reported "
+                                         "again with different figures; keeping the later one")
                     self.results[index[k]] = obj
                 else:
                     index[k] = len(self.results)
@@ -352,9 +645,9 @@ class BenchReader:
         got = len(run.results)
         names = {o["name"] for o, _ in run.results}
         selected = run.begin.get("selected") if run.begin else None
-        missing = [n for n in selected if n not in names] \
+        missing = list(dict.fromkeys(n for n in selected if n not in names)) \
             if isinstance(selected, list) else []
-        miss = f"; no result at all for: {', '.join(map(str, missing))}" if missing else ""
+        miss = f"; no result at all for: {show(', '.join(missing), 200)}" if missing else ""
         bad = f"; {run.invalid} BENCH line(s) were invalid" if run.invalid else ""
         if run.end is None:
             start = (f"BENCH-BEGIN at line {run.begin_line}" if run.begin
@@ -435,11 +728,7 @@ def render_tables(results, warnings_out=None):
         unit = units.pop() if len(units) == 1 else "unit"
         have_time = any(median(r, "time_ns") is not None for r in group)
         have_instr = any(median(r, "instructions") is not None for r in group)
-        events = []
-        for r in group:
-            for e in r["events"]:
-                if e not in events:
-                    events.append(e)
+        events = list(dict.fromkeys(e for r in group for e in r["events"]))
         # Only the events that happened in this comparison (every event is
         # still in results.csv / results.jsonl); say which were all zero.
         zero = [e for e in events if not any(r["events"].get(e) for r in group)]
@@ -453,7 +742,7 @@ def render_tables(results, warnings_out=None):
         if have_instr:
             head.append(f"instr/{unit}")
         # Per-unit event figures the kernel computed (integers in thousandths).
-        per_extra = [(k, lbl) for k, lbl in (("faults_milli", "faults"), ("tlbi_milli", "tlbi"))
+        per_extra = [(k, k.split("_")[0]) for k in PER_EXTRA
                      if any(_is_num(r["per"].get(k)) for r in group)]
         head += [f"{lbl}/{unit}" for _, lbl in per_extra]
         head += events
@@ -539,14 +828,8 @@ def write_jsonl(results, path):
 
 
 def write_csv(results, path):
-    pkeys, ekeys = [], []
-    for r in results:
-        for k in r["params"]:
-            if k not in pkeys:
-                pkeys.append(k)
-        for k in r["events"]:
-            if k not in ekeys:
-                ekeys.append(k)
+    pkeys = list(dict.fromkeys(k for r in results for k in r["params"]))
+    ekeys = list(dict.fromkeys(k for r in results for k in r["events"]))
     head = ["name", "arch", "machine", "cpu", "variant"] + [f"param.{k}" for k in pkeys]
     head += ["reps", "icount", "counter.cycles", "counter.instructions", "counter.time"]
     for m in ("cycles", "instructions", "time_ns"):
@@ -581,17 +864,19 @@ class PlotsUnavailable(Exception):
 
 
 def _safe(name):
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "bench"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name[:100]).strip("._") or "bench"
+
+
+def _label(text, limit=80):
+    """Input text for matplotlib: short, and '$' is not a mathtext delimiter."""
+    t = str(text)
+    t = t[:limit] + "..." if len(t) > limit else t
+    return t.replace("$", r"\$")
 
 
 def _size_param(group):
     """A numeric parameter with 'size' in its name that varies, or None."""
-    keys = []
-    for r in group:
-        for k in r["params"]:
-            if k not in keys:
-                keys.append(k)
-    for k in keys:
+    for k in dict.fromkeys(k for r in group for k in r["params"]):
         vals = [r["params"].get(k) for r in group]
         if "size" in k.lower() and all(_is_num(v) for v in vals) and len(set(vals)) > 1:
             return k
@@ -606,15 +891,20 @@ def _unit_of(param):
     return ""
 
 
-def write_plots(results, outdir):
-    """One figure per benchmark name: plots/<name>.png and .svg. Returns paths."""
+class _SkipPlot(Exception):
+    pass
+
+
+def write_plots(results, outdir, warnings_out=None):
+    """One figure per benchmark name: plots/<name>.png and .svg. Returns paths.
+    A benchmark too big to draw is skipped, saying why in warnings_out."""
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")    # matplotlib/pyparsing deprecation noise
-        return _write_plots(results, outdir)
+        return _write_plots(results, outdir, warnings_out)
 
 
-def _write_plots(results, outdir):
+def _write_plots(results, outdir, warnings_out=None):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -632,7 +922,12 @@ def _write_plots(results, outdir):
         families.setdefault(r["name"], []).append(r)
     written = []
     for name, group in families.items():
-        fig = _family_figure(plt, name, group)
+        try:
+            fig = _family_figure(plt, name, group)
+        except _SkipPlot as e:
+            if warnings_out is not None:
+                warnings_out.append(f"no plot for {show(name)}: {e}")
+            continue
         base = os.path.join(pdir, _safe(name))
         for ext in ("png", "svg"):
             fig.savefig(f"{base}.{ext}", dpi=110, bbox_inches="tight")
@@ -646,6 +941,8 @@ TLBI_EVENTS = ("tlbi_page", "tlbi_range", "tlbi_sinval", "tlbi_asid", "tlbi_all"
 
 def _tlbi_total(r):
     ev = r.get("events") or {}
+    if not any(k in ev for k in TLBI_EVENTS):
+        return None     # counts no invalidates (e.g. a Linux peer): no point, not a zero
     return sum(ev.get(k, 0) for k in TLBI_EVENTS if _is_num(ev.get(k, 0)))
 
 
@@ -665,6 +962,10 @@ def _family_figure(plt, name, group):
         key = tuple(sorted((k, canon(v)) for k, v in r["params"].items() if k != size_key))
         sub.setdefault(key, []).append(r)
     keys = list(sub)
+    if len(keys) > MAX_PLOT_PANELS:
+        raise _SkipPlot(f"{len(keys)} parameter groups, more than {MAX_PLOT_PANELS} panels")
+    if len({r["variant"] for r in group}) > MAX_PLOT_PANELS:
+        raise _SkipPlot(f"more than {MAX_PLOT_PANELS} variants")
     rows = [metric] + (["tlbi"] if any(_tlbi_total(r) for r in group) else [])
     ncols = min(len(keys), 4)
     nrows_per = (len(keys) + ncols - 1) // ncols
@@ -681,40 +982,41 @@ def _family_figure(plt, name, group):
                 ax.set_yscale("symlog", linthresh=1)
             else:
                 val = lambda r, m=metric: median(r, m)  # noqa: E731
-                ax.set_ylabel(f"median {metric} / op\n({', '.join(sources)})")
+                ax.set_ylabel(f"median {metric} / op\n({_label(', '.join(sources))})")
             if size_key:
                 for var in dict.fromkeys(r["variant"] for r in rs):
                     pts = sorted((r["params"][size_key], val(r)) for r in rs
                                  if r["variant"] == var and val(r) is not None)
                     if pts:
-                        h, = ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=var)
+                        h, = ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o",
+                                     label=_label(var))
                         handles.setdefault(var, h)
                 xs = [r["params"][size_key] for r in rs]
                 if min(xs) > 0 and max(xs) / min(xs) >= 8:
                     ax.set_xscale("log", base=2)
                 unit = _unit_of(size_key)
-                ax.set_xlabel(size_key + (f" ({unit})" if unit else ""))
+                ax.set_xlabel(_label(size_key) + (f" ({unit})" if unit else ""))
             else:
                 vs = [r for r in rs if val(r) is not None]
                 cmap = plt.get_cmap("tab10")
                 for i, r in enumerate(vs):
-                    h = ax.bar(i, val(r), color=cmap(i % 10), label=r["variant"])
+                    h = ax.bar(i, val(r), color=cmap(i % 10), label=_label(r["variant"]))
                     handles.setdefault(r["variant"], h)
                 ax.set_xticks(range(len(vs)))
-                ax.set_xticklabels([r["variant"] for r in vs], rotation=30, ha="right",
+                ax.set_xticklabels([_label(r["variant"]) for r in vs], rotation=30, ha="right",
                                    fontsize="small")
             title = ", ".join(f"{k}={v}" for k, v in key) or name
-            ax.set_title(title, fontsize="small")
+            ax.set_title(_label(title), fontsize="small")
             ax.grid(True, axis="y", alpha=0.3)
     for k in range(len(keys), nrows_per * ncols):
         for ri in range(len(rows)):
             axes[ri * nrows_per + k // ncols][k % ncols].set_visible(False)
     targets = sorted({f"{r['arch']}/{r.get('machine', '?')}/{r.get('cpu', '?')}" for r in group})
-    fig.suptitle(f"{name} - {', '.join(targets)}"
+    fig.suptitle(_label(f"{name} - {', '.join(targets)}", 160)
                  + ("\nQEMU -icount shift=0: cycles are instruction counts, not real TLB costs"
                     if icount else ""), fontsize="medium")
     if size_key and handles:
-        fig.legend(list(handles.values()), list(handles), loc="lower center",
+        fig.legend(list(handles.values()), [_label(h) for h in handles], loc="lower center",
                    ncol=min(len(handles), 6), fontsize="small", bbox_to_anchor=(0.5, -0.02))
         fig.tight_layout(rect=(0, 0.06, 1, 1))
     else:
@@ -800,15 +1102,15 @@ def load_jsonl(path):
     for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            raise BenchError(f"{path} line {i}: invalid JSON", 2)
-        if not isinstance(obj, dict) or obj.get("schema") != SCHEMA:
-            v = obj.get("schema") if isinstance(obj, dict) else None
-            raise BenchError(f"{path} line {i}: schema version {v!r} is not supported "
-                             f"({TOOL} understands {SCHEMA})", 2)
-        problem = validate_result(obj)
+        obj, problem = decode_payload(line.strip(), whole=True)
+        if problem:
+            raise BenchError(f"{path} line {i}: {problem}", 2)
+        v = obj.get("schema") if isinstance(obj, dict) else None
+        if not (_is_num(v) and v == SCHEMA):
+            v = v.text if isinstance(v, _BadNumber) else v
+            raise BenchError(f"{path} line {i}: schema version {show(repr(v))} is not "
+                             f"supported ({TOOL} understands {SCHEMA})", 2)
+        problem = check_tree(obj) or validate_result(obj)
         if problem:
             raise BenchError(f"{path} line {i}: {problem}", 2)
         out.append(obj)
@@ -921,13 +1223,15 @@ def finish_and_report(reader, outdir, extra_errors=(), extra_warnings=()):
         raise BenchError(f"cannot write to {outdir}: {e.strerror}", 2)
     for w in table_warnings:
         warn(w)
-    plots = []
+    plots, plot_warnings = [], []
     try:
-        plots = write_plots(results, outdir)
+        plots = write_plots(results, outdir, plot_warnings)
     except PlotsUnavailable as e:
         warn(str(e))
-    except (OSError, ValueError, RuntimeError) as e:
-        errors.append(f"cannot draw the plots: {type(e).__name__}: {e}")
+    except Exception as e:  # matplotlib is not ours: the other outputs stand
+        errors.append(f"cannot draw the plots: {type(e).__name__}: {show(e, 200)}")
+    for w in plot_warnings:
+        warn(w)
     print(report)
     print(f"results: {os.path.join(outdir, 'results.jsonl')}, "
           f"{os.path.join(outdir, 'results.csv')}, {os.path.join(outdir, 'report.md')}")

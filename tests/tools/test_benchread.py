@@ -404,5 +404,319 @@ class Cli(TmpDir):
                         p.stderr)
 
 
+
+# ------------------------------------------------------------------ hostile input
+def bench_line(obj, **changes):
+    o = json.loads(json.dumps(obj))
+    o.update(changes)
+    return "BENCH " + fx.dump(o)
+
+
+def with_bad_lines(*bad):
+    """A good run with the bad lines inserted after BENCH-BEGIN."""
+    return "\n".join([fx.BEGIN, *bad] + fx.BENCH + [fx.END]) + "\n"
+
+
+def key_of(r):
+    return (r["name"], r["variant"], json.dumps(r["params"], sort_keys=True))
+
+
+class Hostile(TmpDir):
+    """Each bad line is skipped with a one-line warning; the valid results are
+    kept and written; never a traceback, never exit 3 (internal error)."""
+
+    def run_file(self, data, *needles):
+        path = os.path.join(self.tmp, "in.log")
+        with open(path, "wb") as f:
+            f.write(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+        out = os.path.join(self.tmp, "out")
+        p = self.cli("file", path, "-o", out, timeout=60)
+        self.assertNotEqual(p.returncode, 3, p.stderr[-2000:])
+        self.assertNotIn("internal error", p.stderr)
+        for line in p.stderr.splitlines():
+            self.assertTrue(line.startswith(("warning: ", "error: ")), line[:300])
+        for n in needles:
+            self.assertIn(n, p.stderr)
+        with open(os.path.join(out, "results.jsonl"), encoding="utf-8") as f:
+            got = {key_of(json.loads(l)) for l in f}
+        self.assertLessEqual({key_of(r) for r in fx.RESULTS}, got)
+        for name in ("results.csv", "report.md"):
+            self.assertGreater(os.path.getsize(os.path.join(out, name)), 0)
+        return p
+
+    def read(self, text, *needles):
+        r = benchread.read_text(text)
+        self.assertEqual(r.results, fx.RESULTS)
+        w = "\n".join(r.warnings)
+        for n in needles:
+            self.assertIn(n, w)
+        for x in r.warnings + r.errors:
+            self.assertNotIn("\n", x)
+        return r
+
+    # 1. numbers with hundreds or thousands of digits
+    def test_huge_numbers_rejected_naming_the_field(self):
+        r0 = fx.RESULTS[0]
+        lines = [
+            bench_line(r0, variant="v400").replace('"median":6400,',
+                                                   '"median":1' + "0" * 400 + ","),
+            bench_line(r0, variant="v5000").replace('"median":6400,',
+                                                    '"median":1' + "0" * 5000 + ","),
+            bench_line(r0, variant="ev", events={"tlbi_page": 1}).replace(
+                '"tlbi_page":1', '"tlbi_page":-' + "9" * 4400),
+            bench_line(r0, variant="param").replace('"size_kib":64', '"size_kib":' + "7" * 300),
+            bench_line(r0, variant="float").replace('"median":6400,', '"median":1' + "0" * 400
+                                                      + ".5,"),
+        ]
+        r = self.read(with_bad_lines(*lines),
+                      "line 2: BENCH result skipped: field 'cycles.median' holds a number out "
+                      "of range (100000000000... (401 digits))",
+                      "line 3: BENCH result skipped: field 'cycles.median' holds a number out "
+                      "of range (100000000000... (5001 digits))",
+                      "line 4: BENCH result skipped: field 'events.tlbi_page' holds a number out",
+                      "line 5: BENCH result skipped: field 'params.size_kib' holds a number out",
+                      "line 6: BENCH result skipped: field 'cycles.median' holds a number out")
+        self.assertEqual(r.errors, [])
+        self.run_file(with_bad_lines(*lines), "field 'cycles.median' holds a number out of range")
+        # the largest 64-bit counters are fine
+        big = bench_line(fx.RESULTS[0], variant="u64", per={"unit": "page", "count": 2 ** 64 - 1})
+        r = benchread.read_text(with_bad_lines(big.replace('"median":6400,',
+                                                           f'"median":{2 ** 64 - 1},')))
+        self.assertEqual(len(r.results), len(fx.RESULTS) + 1)
+
+    # 2. deep nesting
+    def test_deep_nesting_rejected_before_decoding(self):
+        deep = 'BENCH {"schema":1,"x":' + "[" * 2000 + "]" * 2000 + "}"
+        unclosed = 'BENCH {"schema":1,"x":' + "[{\"a\":" * 3000
+        in_string = bench_line(fx.RESULTS[0], variant="s", note="[" * 5000)   # not nesting
+        r = benchread.read_text(with_bad_lines(deep, unclosed, in_string))
+        self.assertTrue(any("line 2: BENCH payload nested deeper than 16 levels" in w
+                            for w in r.warnings), r.warnings)
+        self.assertTrue(any("line 3: BENCH payload nested deeper" in w for w in r.warnings))
+        self.assertEqual(len(r.results), len(fx.RESULTS) + 1)
+        self.run_file(with_bad_lines(deep, unclosed), "nested deeper than 16 levels")
+        self.assertFalse(benchread.nesting_depth_exceeds('{"a":[[[[]]]]} [[[[[[[[[[[[[[[[[[[['))
+        self.assertTrue(benchread.nesting_depth_exceeds("{" + '"a":[' * 16))
+
+    # 3. wrong types in BEGIN/END/result fields
+    def test_wrong_field_types_skip_the_line(self):
+        text = "\n".join(['BENCH-BEGIN {"schema":1,"selected":[{}]}',
+                          'BENCH-BEGIN {"schema":1,"arch":["arm64"],"selected":["x"]}',
+                          fx.BEGIN]
+                         + [bench_line(fx.RESULTS[0], variant="c", counters={"cycles": {}}),
+                            bench_line(fx.RESULTS[0], variant="p", per={"unit": "page",
+                                                                        "count": 2,
+                                                                        "tlbi_milli": "x"}),
+                            'BENCH-END {"schema":1,"count":"9"}',
+                            'BENCH-END {"schema":1,"count":[]}',
+                            'BENCH-END {"schema":"1","count":9}',
+                            'BENCH {"schema":[1]}']
+                         + fx.BENCH + [fx.END]) + "\n"
+        r = benchread.read_text(text)
+        self.assertEqual(r.results, fx.RESULTS)
+        self.assertEqual(r.errors, [])
+        w = "\n".join(r.warnings)
+        self.assertIn("line 1: BENCH-BEGIN skipped: field 'selected' must be a list of "
+                      "benchmark names", w)
+        self.assertIn("line 2: BENCH-BEGIN skipped: field 'arch' must be a string", w)
+        self.assertIn("line 4: BENCH result skipped: field 'counters.cycles' must be a string", w)
+        self.assertIn("line 5: BENCH result skipped: field 'per.tlbi_milli' must be a number", w)
+        self.assertIn("line 6: BENCH-END skipped: missing or invalid 'count'", w)
+        self.assertIn("line 7: BENCH-END skipped", w)
+        self.assertIn("line 8: BENCH-END has an invalid 'schema' field", w)
+        self.assertIn("line 9: BENCH has an invalid 'schema' field", w)
+        self.run_file(text)
+
+    # 4. lone surrogates (and other unclean text) in any string, keys included
+    def test_lone_surrogates_and_control_characters_rejected(self):
+        r0 = fx.RESULTS[0]
+        lines = [bench_line(r0, name="\ud800"), bench_line(r0, variant="x\udfff"),
+                 bench_line(r0, variant="k", params={"\ud800": 1}),
+                 bench_line(r0, variant="e", events={"tlbi\udc00": 1}),
+                 bench_line(r0, variant="c", counters={"cycles": "pmc\ud83d"}),
+                 bench_line(r0, variant="n", note="\ud800"),
+                 bench_line(r0, variant="line\nbreak"),
+                 bench_line(r0, variant="ctl", params={"a\x1b[2J": 1})]
+        r = self.read(with_bad_lines(*lines),
+                      "line 2: BENCH result skipped: field 'name' is not valid Unicode",
+                      "line 3: BENCH result skipped: field 'variant' is not valid Unicode",
+                      "line 4: BENCH result skipped: key 'params.\\ud800' is not valid Unicode",
+                      "line 5: BENCH result skipped: key 'events.tlbi\\udc00' is not valid",
+                      "line 6: BENCH result skipped: field 'counters.cycles' is not valid",
+                      "line 7: BENCH result skipped: field 'note' is not valid Unicode",
+                      "line 8: BENCH result skipped: field 'variant' holds control characters",
+                      "line 9: BENCH result skipped: key 'params.a\\x1b[2J' holds control")
+        self.assertEqual(r.errors, [])
+        begin = 'BENCH-BEGIN {"schema":1,"arch":"arm64","selected":["mprotect","\\ud800"]}'
+        text = with_bad_lines(*lines).replace(fx.BEGIN, begin + "\n" + fx.BEGIN, 1)
+        p = self.run_file(text, "field 'selected[1]' is not valid Unicode")
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+
+    # 5. a long line of repeated markers: linear, and lines over 1 MiB skipped
+    def test_long_repeated_marker_line_is_linear(self):
+        import time
+        unit = 'BENCH {"schema":1,"n":"'
+        line = unit * 40000                         # 920 kB: parsed, not skipped
+        t0 = time.perf_counter()
+        r = benchread.read_text(with_bad_lines(line))
+        took = time.perf_counter() - t0
+        self.assertLess(took, 3.0, "parsing a 920 kB line is not linear")
+        self.assertEqual(r.results, fx.RESULTS)
+        self.assertEqual(sum(w.startswith("line 2:") for w in r.warnings),
+                         benchread.MAX_WARN_PER_LINE + 1)
+        self.assertIn("line 2: 39995 more problem(s) on this line not shown", r.warnings)
+        self.assertEqual(r.errors, [])
+        self.assertEqual(r.bench_lines, 40000 + len(fx.BENCH))
+
+    def test_line_over_one_mib_is_skipped_in_any_chunking(self):
+        import time
+        data = with_bad_lines('BENCH {"schema":1,"n":"' * 200000).encode()   # 4.6 MB
+        for chunk in (len(data), 4096, 65536):
+            t0 = time.perf_counter()
+            r = benchread.BenchReader("chunks")
+            for i in range(0, len(data), chunk):
+                r.feed_bytes(data[i:i + chunk])
+            r.finish()
+            self.assertLess(time.perf_counter() - t0, 3.0)
+            self.assertEqual(r.results, fx.RESULTS)
+            self.assertIn("line 2: line longer than 1048576 bytes (4600000 bytes); ignored",
+                          r.warnings)
+            self.assertEqual(r.errors, [])
+            self.assertEqual(r.bench_lines, 1 + len(fx.BENCH))     # counted as a bad BENCH line
+        self.run_file(data, "warning: line 2: line longer than 1048576 bytes")
+        r = benchread.read_text(fx.BEGIN + "\n" + "x" * (3 << 20))
+        self.assertIn("line 2: line longer than 1048576 bytes (3145728 bytes); ignored (last "
+                      "line has no newline: output cut off)", r.warnings)
+
+    # 6. other hostile values and bytes
+    def test_nan_and_infinity_rejected_everywhere(self):
+        r0 = fx.RESULTS[0]
+        lines = [bench_line(r0, variant="a").replace('"median":6400,', '"median":NaN,'),
+                 bench_line(r0, variant="b").replace('"size_kib":64', '"size_kib":Infinity'),
+                 bench_line(r0, variant="c").replace('"faults":0', '"faults":-Infinity'),
+                 bench_line(r0, variant="d").replace('"median":6400,', '"median":1e400,')]
+        self.read(with_bad_lines(*lines),
+                  "line 2: BENCH result skipped: field 'cycles.median' holds NaN, which is not "
+                  "a number",
+                  "line 3: BENCH result skipped: field 'params.size_kib' holds Infinity",
+                  "line 4: BENCH result skipped: field 'events.faults' holds -Infinity",
+                  "line 5: BENCH result skipped: field 'cycles.median' holds a number out of "
+                  "range (1e400)")
+        self.run_file(with_bad_lines(*lines))
+
+    def test_negative_counts_rejected(self):
+        r0 = fx.RESULTS[0]
+        lines = [bench_line(r0, variant="a", events=dict(r0["events"], faults=-1)),
+                 bench_line(r0, variant="b", reps=0),
+                 bench_line(r0, variant="c", cycles={"min": -5, "median": 1, "max": 2}),
+                 bench_line(r0, variant="d", per={"unit": "page", "count": -16}),
+                 bench_line(r0, variant="e", per={"unit": "page", "count": 1, "faults_milli": -1}),
+                 'BENCH-END {"schema":1,"count":-1}']
+        self.read(with_bad_lines(*lines),
+                  "line 2: BENCH result skipped: field 'events.faults' must not be negative",
+                  "line 3: BENCH result skipped: field 'reps' must be a positive integer",
+                  "line 4: BENCH result skipped: field 'cycles.min' must not be negative",
+                  "line 5: BENCH result skipped: field 'per.count' must be a positive number",
+                  "line 6: BENCH result skipped: field 'per.faults_milli' must be a number >= 0",
+                  "line 7: BENCH-END skipped: missing or invalid 'count'")
+
+    def test_huge_per_count_and_non_object_params(self):
+        r0 = fx.RESULTS[0]
+        lines = [bench_line(r0, variant="a").replace('"count":16', '"count":1' + "0" * 400),
+                 bench_line(r0, variant="b", params=[1, 2]),
+                 bench_line(r0, variant="c", params="size=1"),
+                 bench_line(r0, variant="d", params={"x": {"y": 1}}),
+                 bench_line(r0, variant="e", per=[16])]
+        self.read(with_bad_lines(*lines),
+                  "line 2: BENCH result skipped: field 'per.count' holds a number out of range",
+                  "line 3: BENCH result skipped: field 'params' must be an object",
+                  "line 4: BENCH result skipped: field 'params' must be an object",
+                  "line 5: BENCH result skipped: field 'params.x' must be a scalar",
+                  "line 6: BENCH result skipped: field 'per' must be an object")
+        # a huge but representable count: tiny per-unit figures, no crash
+        ok = bench_line(r0, variant="huge", per={"unit": "page", "count": 2 ** 64 - 1})
+        self.run_file(with_bad_lines(*lines, ok))
+
+    def test_duplicate_keys_rejected(self):
+        r0 = fx.RESULTS[0]
+        lines = [bench_line(r0, variant="a").replace('"reps":5', '"reps":5,"reps":6'),
+                 bench_line(r0, variant="b").replace('"schema":1', '"schema":1,"schema":2'),
+                 bench_line(r0, variant="c").replace('"faults":0', '"faults":0,"faults":1')]
+        self.read(with_bad_lines(*lines),
+                  "line 2: BENCH payload duplicate key 'reps'; ignored",
+                  "line 3: BENCH payload duplicate key 'schema'; ignored",
+                  "line 4: BENCH payload duplicate key 'faults'; ignored")
+
+    def test_bom_crlf_nul_and_invalid_utf8(self):
+        r0 = fx.RESULTS[0]
+        bad_name = bench_line(r0, variant="ZZ").encode().replace(b"ZZ", b"Z\xff")
+        data = (b"\xef\xbb\xbf" + fx.BEGIN.encode() + b"\r\n"
+                + b"\x00\x00BENCH \x00{\"schema\":1}\r\n"
+                + bench_line(r0, variant="nul").encode().replace(b'"nul"', b'"n\x00l"') + b"\r\n"
+                + bad_name + b"\r\n"
+                + b"\xc3\x28 noise \xf0\x9f\r\n"
+                + b"\r\n".join(l.encode() for l in fx.BENCH) + b"\r\n" + fx.END.encode() + b"\r\n")
+        r = benchread.read_text(data)
+        self.assertEqual((r.results, r.errors), (fx.RESULTS, []))
+        w = "\n".join(r.warnings)
+        self.assertIn("line 2: invalid JSON after 'BENCH '", w)
+        self.assertIn("line 3: invalid JSON after 'BENCH '", w)     # raw NUL in a string
+        self.assertIn("line 4: BENCH result skipped: field 'variant' holds bytes that are not "
+                      "valid UTF-8", w)
+        self.assertIn("ignored 1 garbage line(s) (non-text bytes) at line(s) 5", w)
+        self.run_file(data)
+
+    def test_line_cut_in_a_multibyte_character(self):
+        r0 = fx.RESULTS[0]
+        line = bench_line(r0, variant="caf\u00e9-\u20ac").encode()
+        line = line.replace(b"\\u00e9", "\u00e9".encode()).replace(b"\\u20ac", "\u20ac".encode())
+        cut = line[:line.index("\u20ac".encode()) + 1]
+        data = "\n".join([fx.BEGIN] + fx.BENCH[:4]).encode() + b"\n" + cut + b"\n" + \
+            "\n".join(fx.BENCH[4:] + [fx.END]).encode() + b"\n"
+        r = benchread.read_text(data)
+        self.assertEqual((r.results, r.errors), (fx.RESULTS, []))
+        self.assertTrue(any(w.startswith("line 6: invalid JSON") for w in r.warnings))
+        # cut at the end of the input, in every byte of the character
+        for n in range(1, 3):
+            r = benchread.read_text(b"\n".join(l.encode() for l in [fx.BEGIN] + fx.BENCH)
+                                    + b"\n" + line[:line.index(b"\xe2") + n])
+            self.assertEqual(r.results, fx.RESULTS)
+            self.assertTrue(any("no newline" in w for w in r.warnings))
+        r = benchread.read_text(with_bad_lines(line.decode()))
+        self.assertEqual(len(r.results), len(fx.RESULTS) + 1)    # whole: fine
+
+    def test_compare_rejects_hostile_jsonl(self):
+        good = os.path.join(self.tmp, "good.jsonl")
+        benchread.write_jsonl(fx.RESULTS, good)
+        line = fx.dump(fx.RESULTS[0])
+        for bad, needle in ((line.replace('"median":6400,', '"median":1' + "0" * 5000 + ","),
+                             "field 'cycles.median' holds a number out of range"),
+                            ('{"schema":1,"x":' + "[" * 5000 + "]" * 5000 + "}",
+                             "nested deeper than 16 levels"),
+                            (line.replace('"median":6400,', '"median":NaN,'), "holds NaN"),
+                            (line[:-1] + ',"cpu":"x"}', "duplicate key 'cpu'"),
+                            (line + " trailing", "invalid JSON"),
+                            ('{"schema":"\\ud800"}', "schema version")):
+            path = os.path.join(self.tmp, "bad.jsonl")
+            with open(path, "w") as f:
+                f.write(bad + "\n")
+            p = self.cli("compare", good, path)
+            self.assertEqual(p.returncode, 2, p.stderr[-2000:])
+            self.assertIn(needle, p.stderr)
+            self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr[-2000:])
+
+    @unittest.skipUnless(HAVE_MPL, "matplotlib not installed")
+    def test_plots_of_odd_but_valid_results(self):
+        r0 = fx.RESULTS[0]
+        odd = [bench_line(r0, name="$\\foo{$ x", variant="$\\bar$"),
+               bench_line(r0, name="n" * 5000, variant="long")]
+        odd += [bench_line(r0, name="many", variant="v", params={"k": i}) for i in range(70)]
+        p = self.run_file(with_bad_lines(*odd), "warning: no plot for many: 70 parameter groups")
+        self.assertNotIn("cannot draw", p.stderr)
+        plots = os.listdir(os.path.join(self.tmp, "out", "plots"))
+        self.assertIn("foo_x.png", plots)
+        self.assertIn("n" * 100 + ".svg", plots)
+
+
 if __name__ == "__main__":
     unittest.main()
