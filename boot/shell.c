@@ -12,6 +12,14 @@
  * The parser is a set of small pure functions (shell_tokenize,
  * shell_parse_number, shell_parse_size, shell_parse_flags) on top of which
  * each command validates its arguments and then acts.
+ *
+ * Input: a line is at most SHELL_LINE_MAX characters and SHELL_MAX_ARGS
+ * words. Backspace (0x08) and DEL (0x7f) erase the last byte, ^C drops the
+ * line, ^D on an empty line ends the shell, terminal escape sequences (ESC [
+ * ... final byte, ESC O x, ESC x: arrow and function keys) are ignored. Any
+ * other byte below 0x20 (except tab) or above 0x7e refuses the whole line
+ * with `error: control character 0x.. in the command` (or `non-ASCII byte`):
+ * the line is never run with the byte dropped.
  */
 #include <stdarg.h>
 #include "boot/kernel.h"
@@ -28,7 +36,7 @@
 
 #define SHELL_LINE_MAX 256
 #define SHELL_MAX_ARGS 8
-#define SHELL_MAX_MMS 8
+#define SHELL_MAX_MMS MAX_MMS      /* every address space the mm core can hold */
 #define PTE_DUMP_MAX 512
 #define PROMPT "mm> "
 
@@ -380,7 +388,10 @@ static int cmd_touch(int argc, char **argv)
     bool write = argv[ai][0] == 'w';
     if (argc > ai + 2 || (!write && argc > ai + 1))
         return fail("usage: %s (a value only with w)", usage);
-    uint64_t addr, len = PAGE_SIZE, val = 1;
+    /* Default length: the one 8-byte access itself (so the last word of the
+     * window can be touched); an explicit length touches the first word of
+     * every page in [addr, addr+len). */
+    uint64_t addr, len = 8, val = 1;
     if (arg_number(argv[1], "address", &addr) < 0)
         return -1;
     if (ai == 3 && arg_size(argv[2], "length", &len) < 0)
@@ -685,6 +696,16 @@ static int cmd_info(int argc, char **argv)
                (unsigned long long)st.total_pages, (unsigned long long)st.free_pages,
                (unsigned long long)st.reserved_pages);
     }
+    int used = 0, vmas = 0;
+    for (int i = 0; i < SHELL_MAX_MMS; i++) {
+        if (!mms[i])
+            continue;
+        used++;
+        for (struct vma *v = mms[i]->vmas; v; v = v->next)
+            vmas++;
+    }
+    printf("limits mms=%d/%d vmas=%d line=%d words=%d pte_count=%d\n", used, SHELL_MAX_MMS, vmas,
+           SHELL_LINE_MAX, SHELL_MAX_ARGS, PTE_DUMP_MAX);
     printf("params anon_order=%u numa_wp=%s batch=%s tlbi=%s threshold=%llu\n",
            mm_params.anon_order, numa_wp_names[mm_params.numa_wp],
            mm_params.batch_mprotect ? "on" : "off", tlbi_policy_names[tlb_params.policy],
@@ -703,7 +724,8 @@ static const struct command commands[] = {
     { "map", cmd_map, MAP_USAGE },
     { "unmap", cmd_unmap, "unmap <addr> <len>" },
     { "mprotect", cmd_mprotect, "mprotect <addr> <len> <flags>" },
-    { "touch", cmd_touch, "touch <addr> [len] r|w [value]   (access through the MMU)" },
+    { "touch", cmd_touch, "touch <addr> [len] r|w [value]   (access through the MMU: the first "
+                          "word of each page, default len 8 = one access)" },
     { "fork", cmd_fork, "fork   (copy-on-write child of the current mm)" },
     { "softdirty", cmd_softdirty, "softdirty clear" },
     { "uffd", cmd_uffd, "uffd <addr> <len> on|off" },
@@ -771,11 +793,19 @@ static int getc_blocking(void)
     return c;
 }
 
-/* Read one line with echo and backspace. Returns 1 for a line, 0 for a line
- * that was too long (discarded), -1 at end of input (^D on an empty line). */
+/* read_line results besides the line itself */
+enum { LINE_OK = 1, LINE_TOO_LONG = 0, LINE_EOF = -1, LINE_BAD_BYTE = -2 };
+static int bad_byte;        /* LINE_BAD_BYTE: the first offending byte */
+
+/* Read one line with echo and backspace. Every byte the line held is kept
+ * (a NUL too), so a line with a byte that is not printable ASCII is refused
+ * as a whole rather than run with the byte dropped; escape sequences never
+ * reach the buffer. Returns LINE_OK, LINE_TOO_LONG (discarded), LINE_EOF
+ * (^D on an empty line) or LINE_BAD_BYTE (bad_byte set). */
 static int read_line(char *buf, size_t size)
 {
     static bool last_cr;
+    enum { ESC_NONE, ESC_START, ESC_CSI, ESC_SS3 } esc = ESC_NONE;
     size_t n = 0;
     bool overflow = false;
     for (;;) {
@@ -785,30 +815,65 @@ static int read_line(char *buf, size_t size)
             continue;
         }
         last_cr = c == '\r';
+        /* Escape sequences: ESC [ <0x20-0x3f>* <0x40-0x7e>, ESC O <char>,
+         * ESC <char>. A control byte ends one early and is then handled
+         * as usual (so Enter always ends the line). */
+        if (esc == ESC_START) {
+            if (c == 0x1b)
+                continue;
+            esc = c == '[' ? ESC_CSI : c == 'O' ? ESC_SS3 : ESC_NONE;
+            if (c >= 0x20)
+                continue;
+        } else if (esc == ESC_CSI) {
+            if (c >= 0x20 && c <= 0x7e) {
+                if (c >= 0x40)
+                    esc = ESC_NONE;
+                continue;
+            }
+            esc = ESC_NONE;
+        } else if (esc == ESC_SS3) {
+            esc = ESC_NONE;
+            if (c >= 0x20)
+                continue;
+        }
+        if (c == 0x1b) {
+            esc = ESC_START;
+            continue;
+        }
         if (c == '\r' || c == '\n') {
             console_putc('\n');
             buf[n] = '\0';
-            return overflow ? 0 : 1;
+            if (overflow)
+                return LINE_TOO_LONG;
+            for (size_t i = 0; i < n; i++) {
+                unsigned char b = (unsigned char)buf[i];
+                if ((b < 0x20 && b != '\t') || b > 0x7e) {
+                    bad_byte = b;
+                    return LINE_BAD_BYTE;
+                }
+            }
+            return LINE_OK;
         }
         if (c == 0x7f || c == 0x08) {
             if (n > 0 && !overflow) {
-                n--;
-                console_putc('\b');
-                console_putc(' ');
-                console_putc('\b');
+                unsigned char b = (unsigned char)buf[--n];
+                if ((b >= 0x20 && b <= 0x7e) || b == '\t') {   /* it was echoed */
+                    console_putc('\b');
+                    console_putc(' ');
+                    console_putc('\b');
+                }
             }
             continue;
         }
         if (c == 0x04 && n == 0 && !overflow)
-            return -1;
+            return LINE_EOF;
         if (c == 0x03) {                    /* ^C: drop the line */
             printf("^C\n");
             buf[0] = '\0';
-            return 1;
+            return LINE_OK;
         }
-        if (c < 0x20 && c != '\t')
-            continue;
-        console_putc((char)c);
+        if ((c >= 0x20 && c <= 0x7e) || c == '\t')
+            console_putc((char)c);
         if (n + 1 >= size)
             overflow = true;
         else
@@ -823,12 +888,17 @@ void shell_run(void)
     for (;;) {
         printf(PROMPT);
         int r = read_line(line, sizeof(line));
-        if (r < 0) {
+        if (r == LINE_EOF) {
             printf("\nok\n");
             break;
         }
-        if (r == 0) {
+        if (r == LINE_TOO_LONG) {
             printf("error: line longer than %d characters\n", SHELL_LINE_MAX);
+            continue;
+        }
+        if (r == LINE_BAD_BYTE) {
+            printf("error: %s 0x%02x in the command\n",
+                   bad_byte < 0x20 ? "control character" : "non-ASCII byte", bad_byte);
             continue;
         }
         if (shell_execute(line))

@@ -54,30 +54,47 @@ class Config:
     bootargs: str = ""
     lineno: int = 0
     expect_fail: List[str] = field(default_factory=list)
+    expect_reject: Optional[str] = None    # regex: boot arguments must be rejected
+    expect_line: Optional[str] = None      # regex: a normal run that must print it
 
 
 def parse_conf_text(text, source="qemu.conf"):
     """Parse the configuration file format; raise ConfError on bad lines.
 
-    Lines: 'name | arch | qemu args | boot args [| expect-fail GLOB[,GLOB]]'
+    Lines: 'name | arch | qemu args | boot args [| EXPECTATION]'
     ('|' separates the fields, the boot args field may be empty or missing;
-    the optional fifth field puts the configuration in expect-fail mode, as
-    --expect-fail does); lines starting with '#' are comments."""
+    lines starting with '#' are comments). The optional fifth field (the rest
+    of the line, so a regex in it may contain '|') is one of:
+      expect-fail GLOB[,GLOB]  expect-fail mode, as --expect-fail does
+      expect-reject REGEX      the kernel must reject the boot arguments: a
+                               line matching REGEX, status=fail, non-zero exit
+      expect-line REGEX        judged as usual, and a line must match REGEX"""
     configs, seen = [], {}
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        fields = [f.strip() for f in line.split("|")]
+        fields = [f.strip() for f in line.split("|", 4)]
         if len(fields) == 3:
             fields.append("")
-        expect = []
+        expect, reject, want_line = [], None, None
         if len(fields) == 5:
-            m = re.fullmatch(r"expect-fail\s+(\S+)", fields[4])
-            if not m:
+            m = re.fullmatch(r"(expect-fail|expect-reject|expect-line)\s+(.+)", fields[4])
+            if not m or (m.group(1) == "expect-fail" and re.search(r"\s", m.group(2))):
                 raise ConfError(f"{source}:{lineno}: fifth field must be 'expect-fail GLOB', "
+                                f"'expect-reject REGEX' or 'expect-line REGEX', "
                                 f"got '{fields[4]}'")
-            expect = [g for g in m.group(1).split(",") if g]
+            if m.group(1) == "expect-fail":
+                expect = [g for g in m.group(2).split(",") if g]
+            else:
+                try:
+                    re.compile(m.group(2))
+                except re.error as e:
+                    raise ConfError(f"{source}:{lineno}: bad regex '{m.group(2)}': {e}")
+                if m.group(1) == "expect-reject":
+                    reject = m.group(2)
+                else:
+                    want_line = m.group(2)
             fields = fields[:4]
         if len(fields) != 4:
             raise ConfError(f"{source}:{lineno}: expected 'name | arch | qemu args | "
@@ -96,7 +113,7 @@ def parse_conf_text(text, source="qemu.conf"):
         except ValueError as e:
             raise ConfError(f"{source}:{lineno}: cannot split qemu args: {e}")
         seen[name] = lineno
-        configs.append(Config(name, arch, argv, boot, lineno, expect))
+        configs.append(Config(name, arch, argv, boot, lineno, expect, reject, want_line))
     return configs
 
 
@@ -306,14 +323,55 @@ def _qemu_errors(lines):
     return [l.strip() for l in lines if re.match(r"\s*qemu-system-\w+: ", l)]
 
 
+def judge_reject(name, lines, exit_status, regex, timed_out=False, timeout=None, hung=False,
+                 summary=None):
+    """Judge a run whose boot arguments the kernel must reject: a console line
+    matches `regex` (re.search), the kernel printed 'TESTBED: status=fail',
+    started no job (no KTAP case, no BENCH line, no shell prompt), did not
+    crash, and QEMU exited with a non-zero status. Counts as one case."""
+    if summary is None:
+        _, summary = ktap.parse_lines(lines)
+    v = Verdict(name, exit_status=exit_status)
+    v.status_line = _status_line(lines)
+    problems = v.problems
+    tmo = f" after {timeout:g} s" if timeout else ""
+    if not any(re.search(regex, l) for l in lines):
+        problems.append(f"no line matching '{regex}' (expected the boot arguments rejected)")
+    if v.status_line != "fail":
+        problems.append("expected 'TESTBED: status=fail', got "
+                        + (f"status={v.status_line}" if v.status_line else "no status line"))
+    if summary.cases or any(l.startswith(("BENCH", "mm> ")) for l in lines):
+        problems.append("the kernel ran a job although its boot arguments were to be rejected")
+    if _has_register_dump(lines):
+        problems.append("kernel crashed (register dump on the console)")
+    for e in _qemu_errors(lines)[:3]:
+        problems.append(f"QEMU error: {e}")
+    if timed_out:
+        problems.append(f"timed out{tmo} (expected a rejection and a non-zero exit)")
+    elif hung:
+        problems.append("QEMU did not exit after the final line (killed)")
+    elif exit_status is None:
+        problems.append("QEMU exit status unknown")
+    elif exit_status < 0:
+        problems.append(f"QEMU killed by signal {-exit_status}")
+    elif exit_status == 0:
+        problems.append("QEMU exited with status 0, expected non-zero")
+    if problems:
+        v.failed = 1
+    else:
+        v.passed = 1
+    return v
+
+
 def judge(name, lines, exit_status, timed_out=False, timeout=None, hung=False,
-          expect_fail=None, summary=None):
+          expect_fail=None, summary=None, expect_line=None):
     """Judge one configuration run.
 
     lines        console output lines
     exit_status  QEMU's exit status (None if killed; negative = signal)
     summary      a ktap.Summary already built from `lines` (parsed if None)
     expect_fail  list of case globs expected to fail (self-test mode)
+    expect_line  regex some console line must match (re.search), else a problem
     """
     if summary is None:
         _, summary = ktap.parse_lines(lines)
@@ -369,6 +427,8 @@ def judge(name, lines, exit_status, timed_out=False, timeout=None, hung=False,
 
     if timed_out:
         problems.append(f"timed out{tmo}")
+    if expect_line and not any(re.search(expect_line, l) for l in lines):
+        problems.append(f"no line matching '{expect_line}'")
     if crashed:
         problems.append("kernel crashed (register dump on the console)")
     for e in summary.errors:
@@ -476,7 +536,12 @@ def print_totals(verdicts, out=sys.stdout):
 # ------------------------------------------------------------------ main
 EPILOG = """\
 configuration file: one configuration per line, fields separated by ' | ':
-  name | arch | qemu args | boot args     ('#' starts a comment line)
+  name | arch | qemu args | boot args [| EXPECTATION]   ('#' starts a comment line)
+  EXPECTATION: 'expect-fail GLOB' (as --expect-fail), 'expect-reject REGEX'
+  (the kernel must reject the boot arguments: a line matching REGEX,
+  'TESTBED: status=fail', no job run, no crash, a non-zero QEMU exit; counts
+  as one case) or 'expect-line REGEX' (judged as usual, and some line must
+  match REGEX).
 
 a configuration passes when: every KTAP case is ok or skipped, the KTAP
 stream is well formed (plans, numbering, no bail out), the kernel printed
@@ -541,8 +606,13 @@ def run_config(c, args, out=sys.stdout):
     res = run_qemu(cmd, args.timeout, prog.line,
                    is_final=lambda l: STATUS_RE.search(l) is not None)
     summary = prog.finish()
-    v = judge(c.name, res.lines, res.exit_status, res.timed_out, args.timeout,
-              res.hung, (args.expect_fail or []) + c.expect_fail or None, summary)
+    if c.expect_reject:
+        v = judge_reject(c.name, res.lines, res.exit_status, c.expect_reject, res.timed_out,
+                         args.timeout, res.hung, summary)
+    else:
+        v = judge(c.name, res.lines, res.exit_status, res.timed_out, args.timeout,
+                  res.hung, (args.expect_fail or []) + c.expect_fail or None, summary,
+                  c.expect_line)
     v.elapsed = res.elapsed
     if args.keep_logs:
         path = os.path.join(args.keep_logs, f"{c.name}.log")
@@ -553,6 +623,9 @@ def run_config(c, args, out=sys.stdout):
     elif v.expected_failures:
         print(f"[{c.name}] expected failures seen: {', '.join(v.expected_failures)}",
               file=out)
+    elif c.expect_reject:
+        seen = next(l for l in res.lines if re.search(c.expect_reject, l))
+        print(f"[{c.name}] boot arguments rejected as expected: {seen.strip()}", file=out)
     return v
 
 

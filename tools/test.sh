@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (`make test`) ends here: host unit tests (cmocka
 # under ASan/UBSan), the host tools' tests, then every QEMU configuration of
-# the given arches. Each stage's counts are added up into the last line,
+# the given arches (configurations, benchmark determinism, shell sessions, shell
+# fuzzer). Each stage's counts are added up into the last line,
 # "N passed, N failed".
 #   tools/test.sh [--host-only] [arm64] [riscv64]
 set -uo pipefail
@@ -78,6 +79,16 @@ if [ $host_only -eq 0 ]; then
     f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$last")
     if [ -z "$p" ]; then p=0; f=1; fi
     [ "$f" -ne 0 ] && problems+=("shell $arch")
+    add "$p" "$f"
+    # A fixed seed by default (the same commands every run, like mm_random's
+    # default seed); SHELL_FUZZ_SEED=random (or a number) explores others.
+    echo "== serial shell fuzzer $arch (seed ${SHELL_FUZZ_SEED:-1})"
+    $PY tools/shell_fuzz.py --arch $arch --seed "${SHELL_FUZZ_SEED:-1}" | tee build/logs/shell-fuzz-$arch.txt
+    last=$(tail -1 build/logs/shell-fuzz-$arch.txt)
+    p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$last")
+    f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$last")
+    if [ -z "$p" ]; then p=0; f=1; fi
+    [ "$f" -ne 0 ] && problems+=("shell fuzzer $arch")
     add "$p" "$f"
   done
 fi

@@ -50,6 +50,14 @@ not ok 1 selftest
 TESTBED: status=fail
 """
 
+REJECT = """\
+testbed: arm64, entered at EL1, console pl011
+testbed: error: boot argument steps=4294967296: out of range 1..10000000
+# boot arguments:
+#   steps=1..10000000  steps of randomized tests
+TESTBED: status=fail code=1
+"""
+
 
 def lines(text):
     return text.splitlines()
@@ -86,6 +94,90 @@ class Conf(unittest.TestCase):
             with self.assertRaises(runner.ConfError) as cm:
                 runner.parse_conf_text(text, "t.conf")
             self.assertIn(needle, str(cm.exception))
+
+
+class ConfExpectations(unittest.TestCase):
+    def test_expect_reject_and_line_fields(self):
+        text = textwrap.dedent("""\
+            r1 | arm64 | -M virt | steps=0 | expect-reject out of range 1\\.\\.\\d+
+            r2 | arm64 | -M virt | va=39 | expect-reject is for (arm64|riscv64) only
+            n1 | riscv64 | -M virt | test=boot reps=3 | expect-line ^# bootargs: note: reps=
+            f1 | arm64 | -M virt | test=x | expect-fail x.*,y.*
+            """)
+        r1, r2, n1, f1 = runner.parse_conf_text(text)
+        self.assertEqual((r1.bootargs, r1.expect_reject), ("steps=0", r"out of range 1\.\.\d+"))
+        self.assertEqual(r2.expect_reject, "is for (arm64|riscv64) only")   # '|' in the regex
+        self.assertIsNone(r2.expect_line)
+        self.assertEqual(n1.expect_line, "^# bootargs: note: reps=")
+        self.assertIsNone(n1.expect_reject)
+        self.assertEqual(f1.expect_fail, ["x.*", "y.*"])
+        self.assertIsNone(f1.expect_reject)
+
+    def test_bad_expectations(self):
+        for fifth, needle in (("expect-reject", "fifth field"), ("expect-nothing x", "fifth field"),
+                              ("expect-reject (unclosed", "bad regex"),
+                              ("expect-fail a b", "fifth field")):
+            with self.assertRaises(runner.ConfError) as cm:
+                runner.parse_conf_text(f"x | arm64 | -M virt | seed=1 | {fifth}", "t.conf")
+            self.assertIn(needle, str(cm.exception))
+            self.assertIn("t.conf:1", str(cm.exception))
+
+
+class ExpectReject(unittest.TestCase):
+    RX = r"steps=\S+: out of range"
+
+    def test_rejected_as_expected(self):
+        v = runner.judge_reject("c", lines(REJECT), 1, self.RX)
+        self.assertTrue(v.ok, v.problems)
+        self.assertEqual((v.passed, v.failed), (1, 0))
+
+    def test_exit_zero_is_a_failure(self):
+        v = runner.judge_reject("c", lines(REJECT), 0, self.RX)
+        self.assertFalse(v.ok)
+        self.assertEqual((v.passed, v.failed), (0, 1))
+        self.assertTrue(any("status 0, expected non-zero" in p for p in v.problems))
+
+    def test_message_missing(self):
+        v = runner.judge_reject("c", lines(REJECT), 1, r"matches no benchmark")
+        self.assertTrue(any("no line matching" in p for p in v.problems))
+
+    def test_accepted_and_ran(self):
+        v = runner.judge_reject("c", lines(PASSING), 0, self.RX)
+        self.assertFalse(v.ok)
+        self.assertTrue(any("ran a job" in p for p in v.problems))
+        self.assertTrue(any("status=pass" in p for p in v.problems))
+
+    def test_rejected_but_ran_benchmarks_anyway(self):
+        text = REJECT.replace("TESTBED", 'BENCH-BEGIN {"schema":1}\nTESTBED')
+        v = runner.judge_reject("c", lines(text), 1, self.RX)
+        self.assertTrue(any("ran a job" in p for p in v.problems))
+
+    def test_no_status_line(self):
+        text = REJECT.replace("TESTBED: status=fail code=1\n", "")
+        v = runner.judge_reject("c", lines(text), 1, self.RX)
+        self.assertTrue(any("no status line" in p for p in v.problems))
+
+    def test_crash_timeout_and_signal(self):
+        v = runner.judge_reject("c", lines(REJECT + "REGISTERS x0=0\n"), 2, self.RX)
+        self.assertTrue(any("crashed" in p for p in v.problems))
+        v = runner.judge_reject("c", lines(REJECT), None, self.RX, timed_out=True, timeout=3)
+        self.assertTrue(any("timed out after 3 s" in p for p in v.problems))
+        v = runner.judge_reject("c", lines(REJECT), -9, self.RX)
+        self.assertTrue(any("signal 9" in p for p in v.problems))
+
+
+class ExpectLine(unittest.TestCase):
+    def test_line_present(self):
+        text = PASSING.replace("KTAP version 1\n", "# bootargs: note: reps= ignored\nKTAP version 1\n", 1)
+        v = runner.judge("c", lines(text), 0, expect_line=r"^# bootargs: note: reps=")
+        self.assertTrue(v.ok, v.problems)
+        self.assertEqual((v.passed, v.failed), (3, 0))
+
+    def test_line_missing(self):
+        v = runner.judge("c", lines(PASSING), 0, expect_line=r"^# bootargs: note: reps=")
+        self.assertFalse(v.ok)
+        self.assertEqual(v.failed, 1)
+        self.assertTrue(any("no line matching" in p for p in v.problems))
 
 
 class Command(unittest.TestCase):
@@ -317,6 +409,20 @@ class EndToEnd(unittest.TestCase):
                             "--expect-fail", "selftest.crash*", exit_code=1)
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertEqual(p.stdout.strip().splitlines()[-1], "2 passed, 0 failed")
+
+    def test_expect_reject_mode(self):
+        with open(self.conf, "a") as f:
+            f.write("bad | arm64 | -M virt | steps=4294967296 | expect-reject steps=\\S+: out of range\n")
+        p = self.run_runner(REJECT, "--config", "bad", exit_code=1)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn("[bad] boot arguments rejected as expected: testbed: error: boot argument "
+                      "steps=4294967296", p.stdout)
+        self.assertEqual(p.stdout.strip().splitlines()[-1], "1 passed, 0 failed")
+        # the same console with QEMU exiting 0 (the early exit path lost the failure)
+        p = self.run_runner(REJECT, "--config", "bad", exit_code=0)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("QEMU exited with status 0, expected non-zero", p.stdout)
+        self.assertEqual(p.stdout.strip().splitlines()[-1], "0 passed, 1 failed")
 
     def test_comma_separated_config_globs(self):
         # as in the Makefile: --arch arm64 --config 'arm64-el1,arm64-sv48'
