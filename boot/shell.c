@@ -28,7 +28,7 @@
 #include "boot/shell.h"
 #include "boot/trap.h"
 #include "mmu/events.h"
-#include "mmu/mm.h"
+#include "mmu/mm_internal.h"
 #include "mmu/page_alloc.h"
 #include "mmu/tlb.h"
 #include "tests/bench/bench.h"
@@ -167,6 +167,8 @@ static const char *mm_errname(int e)
     case MM_ENOMEM: return "ENOMEM";
     case MM_EEXIST: return "EEXIST";
     case MM_EFAULT: return "EFAULT";
+    case MM_ENOENT: return "ENOENT (not registered for write-protect)";
+    case MM_EUFFD: return "left to userfaultfd";
     default: return "error";
     }
 }
@@ -426,6 +428,13 @@ static int cmd_touch(int argc, char **argv)
            fr->unresolved);
     if (!write && pages)
         printf("value=0x%llx\n", (unsigned long long)first);
+    if (segv && mm_last_fault_error == MM_EUFFD)
+        return fail("uffd-wp fault at 0x%llx (%s): message queued, nothing written (uffd events; "
+                    "uffd unprotect, or uffd handler unprotect)", (unsigned long long)bad,
+                    write ? "write" : "read");
+    if (segv && mm_last_fault_error == MM_ENOMEM)
+        return fail("out of memory at 0x%llx (%s): no page or page table for the fault",
+                    (unsigned long long)bad, write ? "write" : "read");
     if (segv)
         return fail("segv at 0x%llx (%s, %s fault)", (unsigned long long)bad,
                     write ? "write" : "read", fault_kind_name(fr->last.kind));
@@ -470,16 +479,160 @@ static int parse_on_off(const char *s, bool *on, const char *usage)
     return 0;
 }
 
+#define UFFD_USAGE "uffd <addr> <len> on|off | uffd register <addr> <len> [wp] [missing] | " \
+    "uffd unregister|protect <addr> <len> | uffd unprotect <addr> <len> [access] [write] | uffd events | " \
+    "uffd handler queue|unprotect | uffd features fork|none | uffd dirty-on-unprotect on|off"
+
+static int cmd_uffd_range_op(int argc, char **argv)
+{
+    uint64_t addr, len;
+    const char *op = argv[1];
+    bool reg = strcmp(op, "register") == 0, unprot = strcmp(op, "unprotect") == 0;
+    int max = reg ? 6 : unprot ? 6 : 4;
+    if (need_args(argc, 4, max, reg ? "uffd register <addr> <len> [wp] [missing]"
+                                : unprot ? "uffd unprotect <addr> <len> [access] [write]"
+                                         : "uffd unregister|protect <addr> <len>") < 0 ||
+        arg_range(argv[2], argv[3], &addr, &len) < 0)
+        return -1;
+    unsigned opts = 0;
+    for (int i = 4; i < argc; i++) {
+        if (reg && strcmp(argv[i], "wp") == 0)
+            opts |= UFFD_REGISTER_WP;
+        else if (reg && strcmp(argv[i], "missing") == 0)
+            opts |= UFFD_REGISTER_MISSING;
+        else if (unprot && strcmp(argv[i], "access") == 0)
+            opts |= UFFD_HINT_ACCESS_LIKELY;
+        else if (unprot && strcmp(argv[i], "write") == 0)
+            opts |= UFFD_HINT_WRITE_LIKELY;
+        else
+            return fail("unknown option '%s' for uffd %s", argv[i], op);
+    }
+    int r = reg ? mm_uffd_register(cur, addr, len, opts ? opts : UFFD_REGISTER_WP)
+          : strcmp(op, "unregister") == 0 ? mm_uffd_unregister(cur, addr, len)
+          : mm_uffd_writeprotect(cur, addr, len, !unprot, opts);
+    return r < 0 ? fail("uffd %s: %s", op, mm_errname(r)) : 0;
+}
+
 static int cmd_uffd(int argc, char **argv)
 {
-    const char *usage = "uffd <addr> <len> on|off";
+    if (need_mm() < 0)
+        return -1;
+    if (argc >= 2 && (strcmp(argv[1], "register") == 0 || strcmp(argv[1], "unregister") == 0 ||
+                      strcmp(argv[1], "protect") == 0 || strcmp(argv[1], "unprotect") == 0))
+        return cmd_uffd_range_op(argc, argv);
+    if (argc == 2 && strcmp(argv[1], "events") == 0) {
+        struct uffd_msg m;
+        unsigned n = 0;
+        while (mm_uffd_read(cur, &m) == 0) {
+            printf("uffd message %s%s%s at 0x%llx\n", (m.flags & UFFD_MSG_WP) ? "wp " : "",
+                   (m.flags & UFFD_MSG_MISSING) ? "missing " : "", (m.flags & UFFD_MSG_WRITE) ? "write" : "read",
+                   (unsigned long long)m.addr);
+            n++;
+        }
+        printf("uffd messages read %u, delivered %llu, dropped %u\n", n,
+               (unsigned long long)cur->uffd.delivered, cur->uffd.dropped);
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "handler") == 0) {
+        if (strcmp(argv[2], "queue") == 0)
+            mm_uffd_set_handler(cur, NULL, NULL);
+        else if (strcmp(argv[2], "unprotect") == 0)
+            mm_uffd_set_handler(cur, uffd_resolve_by_unprotect, NULL);
+        else
+            return fail("usage: uffd handler queue|unprotect");
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "features") == 0) {
+        if (strcmp(argv[2], "fork") == 0)
+            cur->uffd.features = UFFD_FEATURE_EVENT_FORK;
+        else if (strcmp(argv[2], "none") == 0)
+            cur->uffd.features = 0;
+        else
+            return fail("usage: uffd features fork|none");
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "dirty-on-unprotect") == 0) {
+        bool on = false;
+        if (parse_on_off(argv[2], &on, "uffd dirty-on-unprotect on|off") < 0)
+            return -1;
+        cur->uffd.dirty_on_unprotect = on;
+        return 0;
+    }
     uint64_t addr, len;
     bool on = false;
-    if (need_args(argc, 4, 4, usage) < 0 || need_mm() < 0 ||
-        arg_range(argv[1], argv[2], &addr, &len) < 0 || parse_on_off(argv[3], &on, usage) < 0)
+    const char *short_usage = "uffd <addr> <len> on|off, or uffd register|unregister|protect|unprotect|"
+                              "events|handler|features|dirty-on-unprotect ... (see help)";
+    if (need_args(argc, 4, 4, short_usage) < 0 || arg_range(argv[1], argv[2], &addr, &len) < 0 ||
+        parse_on_off(argv[3], &on, short_usage) < 0)
         return -1;
     int r = mm_uffd_wp(cur, addr, len, on);
-    return r < 0 ? fail("mm_uffd_wp: %s", mm_errname(r)) : 0;
+    return r < 0 ? fail("uffd %s: %s", on ? "on (register + protect)" : "off (unregister)", mm_errname(r)) : 0;
+}
+
+static int cmd_zap(int argc, char **argv)
+{
+    uint64_t addr, len;
+    if (need_args(argc, 3, 3, "zap <addr> <len>") < 0 || need_mm() < 0 ||
+        arg_range(argv[1], argv[2], &addr, &len) < 0)
+        return -1;
+    int r = mm_zap(cur, addr, len);
+    return r < 0 ? fail("zap: %s%s", mm_errname(r), r == MM_EINVAL ? " (the whole range must be mapped)" : "") : 0;
+}
+
+static int cmd_guard(int argc, char **argv)
+{
+    const char *usage = "guard <addr> <len> install|remove";
+    uint64_t addr, len;
+    if (need_args(argc, 4, 4, usage) < 0 || need_mm() < 0 || arg_range(argv[1], argv[2], &addr, &len) < 0)
+        return -1;
+    bool install = strcmp(argv[3], "install") == 0;
+    if (!install && strcmp(argv[3], "remove") != 0)
+        return fail("usage: %s", usage);
+    int r = mm_guard(cur, addr, len, install);
+    return r < 0 ? fail("guard: %s%s", mm_errname(r), r == MM_EINVAL ? " (the whole range must be mapped)" : "") : 0;
+}
+
+/* One device agent for the shell. */
+static struct dev_agent shell_dev;
+
+static int cmd_devx(int argc, char **argv)
+{
+    const char *usage = "devx <addr> | devx write <offset> <value> | devx read <offset> | devx status";
+    if (need_args(argc, 2, 4, usage) < 0)
+        return -1;
+    if (strcmp(argv[1], "status") == 0 && argc == 2) {
+        printf("devx addr=0x%llx exclusive=%d notified=%u writes=%u refused=%u\n",
+               (unsigned long long)shell_dev.addr, shell_dev.exclusive, shell_dev.notified, shell_dev.writes,
+               shell_dev.refused);
+        return 0;
+    }
+    if ((strcmp(argv[1], "write") == 0 && argc == 4) || (strcmp(argv[1], "read") == 0 && argc == 3)) {
+        uint64_t off, val = 0;
+        if (arg_number(argv[2], "offset", &off) < 0 || (argc == 4 && arg_number(argv[3], "value", &val) < 0))
+            return -1;
+        if (off >= PAGE_SIZE || !IS_ALIGNED(off, 8))
+            return fail("offset must be 8-byte aligned and below 0x%llx", (unsigned long long)PAGE_SIZE);
+        if (!shell_dev.mm)
+            return fail("no device-exclusive page (devx <addr> first)");
+        int r = argc == 4 ? dev_write(&shell_dev, off, val) : dev_read(&shell_dev, off, &val);
+        if (r < 0)
+            return fail("the device lost the page (a CPU access took it back)");
+        if (argc == 3)
+            printf("value=0x%llx\n", (unsigned long long)val);
+        return 0;
+    }
+    uint64_t addr;
+    if (argc != 2 || need_mm() < 0 || arg_number(argv[1], "address", &addr) < 0)
+        return argc != 2 ? fail("usage: %s", usage) : -1;
+    if (shell_dev.exclusive)
+        return fail("the device already holds 0x%llx", (unsigned long long)shell_dev.addr);
+    /* The agent is registered by address: it must be the shell's own
+     * (written only on success). */
+    int r = mm_make_device_exclusive(cur, addr, &shell_dev);
+    if (r < 0)
+        return fail("devx: %s%s", mm_errname(r),
+                    r == MM_EFAULT ? " (no present page there)" : r == MM_EINVAL ? " (anonymous pages only)" : "");
+    return 0;
 }
 
 static int cmd_numa(int argc, char **argv)
@@ -577,8 +730,12 @@ static void print_pte(uint64_t va)
     }
     printf("0x%llx pte=0x%llx", (unsigned long long)va, (unsigned long long)v);
     if (!pte_present(v)) {
-        if (pte_is_marker(v))
-            printf(" marker=0x%llx\n", (unsigned long long)pte_marker_flags(v));
+        if (pte_is_device_exclusive(v))
+            printf(" device-exclusive pfn=0x%llx%s%s\n", (unsigned long long)(pte_swp_offset(v) >> 2),
+                   (pte_swp_offset(v) & 1) ? " SD" : "", (pte_swp_offset(v) & 2) ? " UW" : "");
+        else if (pte_is_marker(v))
+            printf(" marker%s%s (0x%llx)\n", pte_is_uffd_marker(v) ? " uffd-wp" : "",
+                   pte_is_guard(v) ? " guard" : "", (unsigned long long)pte_marker_flags(v));
         else
             printf(" swap type=%u offset=0x%llx\n", pte_swp_type(v),
                    (unsigned long long)pte_swp_offset(v));
@@ -625,11 +782,11 @@ static int cmd_vma(int argc, char **argv)
     for (struct vma *v = cur->vmas; v; v = v->next) {
         char prot[4];
         prot_str(v->flags, prot);
-        printf("0x%llx 0x%llx %s%s%s%s%s\n", (unsigned long long)v->start,
+        printf("0x%llx 0x%llx %s%s%s%s%s%s\n", (unsigned long long)v->start,
                (unsigned long long)v->end, prot, (v->flags & VM_SHARED) ? " shared" : "",
                (v->flags & VM_WRITENOTIFY_FS) ? " notify" : "",
                (v->flags & VM_SOFTDIRTY) ? " softdirty" : "",
-               (v->flags & VM_UFFD_WP) ? " uffd_wp" : "");
+               (v->flags & VM_UFFD_WP) ? " uffd_wp" : "", (v->flags & VM_UFFD_MISSING) ? " uffd_missing" : "");
     }
     return 0;
 }
@@ -653,7 +810,8 @@ static int cmd_events(int argc, char **argv)
         { "wp_reuse", s->wp_reuse }, { "wp_copy", s->wp_copy },
         { "write_notify", s->write_notify }, { "numa_hint", s->numa_hint },
         { "numa_migrated", s->numa_migrated }, { "access_flag", s->access_flag },
-        { "dirty_bit", s->dirty_bit }, { "segv", s->segv },
+        { "dirty_bit", s->dirty_bit }, { "segv", s->segv }, { "oom", s->oom },
+        { "uffd", s->uffd }, { "marker_fill", s->marker_fill }, { "devx_restore", s->devx_restore },
     };
     for (size_t i = 0; i < ARRAY_SIZE(f); i++)
         printf("fault %s %llu\n", f[i].name, (unsigned long long)f[i].v);
@@ -675,7 +833,9 @@ static int cmd_bench(int argc, char **argv)
     if (need_args(argc, 2, 2, "bench <glob>") < 0)
         return -1;
     int r = bench_run(argv[1]);
-    return r < 0 ? fail("no benchmark matches '%s'", argv[1]) : 0;
+    if (r == BENCH_NO_MATCH)
+        return fail("no benchmark matches '%s'", argv[1]);
+    return r < 0 ? fail("a benchmark case failed (out of memory?)") : 0;
 }
 
 static int cmd_info(int argc, char **argv)
@@ -728,7 +888,10 @@ static const struct command commands[] = {
                           "word of each page, default len 8 = one access)" },
     { "fork", cmd_fork, "fork   (copy-on-write child of the current mm)" },
     { "softdirty", cmd_softdirty, "softdirty clear" },
-    { "uffd", cmd_uffd, "uffd <addr> <len> on|off" },
+    { "uffd", cmd_uffd, UFFD_USAGE },
+    { "zap", cmd_zap, "zap <addr> <len>   (MADV_DONTNEED)" },
+    { "guard", cmd_guard, "guard <addr> <len> install|remove   (MADV_GUARD_INSTALL/REMOVE)" },
+    { "devx", cmd_devx, "devx <addr> | devx write <offset> <value> | devx read <offset> | devx status" },
     { "numa", cmd_numa, "numa scan <addr> <len> <node|none> | numa policy none|savedwrite|can_change" },
     { "migrate", cmd_migrate, "migrate <addr> <node>" },
     { "folio", cmd_folio, "folio 0|4   (anonymous folio order)" },
