@@ -154,3 +154,60 @@ peer: deps
 	@tools/peer/setup.sh $(ARCH)
 	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) kernel
 	@$(PYTHON) tools/peer/peer.py run --arch $(ARCH) $(addprefix --kernel ,$(PEER_KERNEL)) $(PEER_ARGS)
+
+# ---- instruction profile by function (issue 10), not part of `make test` ---
+# A QEMU TCG plugin built from the tree (tools/qemu_plugin/) counts the
+# instructions executed at each PC while each benchmark's timed operation runs
+# (faults included); tools/insn_profile.py maps PCs to functions (nm) and
+# prints the top ones per result line, per unit (marginal per page for
+# mprotect_slope), next to the BENCH line's own figure. BENCH= benchmarks as
+# bench= (default: the default set), CASE= a regex over "name variant params"
+# narrowing the lines, TOP= functions shown, LINES=N also the N hottest source
+# lines, PCS=N the N hottest instructions (disassembled), PROFILE_CONFIG= the
+# QEMU configuration. Files in results/profile-ARCH/ (`tools/insn_profile.py
+# report results/profile-ARCH --case ...` reports again without a run).
+PROFILE_PLUGIN := build/tools/insn_profile.so
+BENCH ?= default
+PROFILE_CONFIG ?= $(ARCH)-numa
+TOP ?= 25
+LINES ?= 0
+PCS ?= 0
+.PHONY: profile profile-plugin
+profile-plugin: $(PROFILE_PLUGIN)
+$(PROFILE_PLUGIN): tools/qemu_plugin/insn_profile.c tools/qemu_plugin/qemu_plugin_api.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -shared -fPIC -O2 -Wall -Wextra -Werror -fvisibility=hidden $< -o $@
+profile: deps $(PROFILE_PLUGIN)
+	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) kernel
+	@$(PYTHON) tools/insn_profile.py run --arch $(ARCH) --bench '$(BENCH)' --config $(PROFILE_CONFIG) \
+	  --top $(TOP) --lines $(LINES) --pcs $(PCS) $(if $(CASE),--case '$(CASE)') -o results/profile-$(ARCH)
+
+# ---- benchmark regression guard (issue 10) ----------------------------------
+# make test compares the default set's median instruction counts (exact under
+# -icount shift=0) with tests/bench/baseline-ARCH.json and fails when one grows
+# by more than 2% or goes missing (tools/bench_guard.py; new results are
+# reported). A deliberate change regenerates the baseline from the current tree
+# and is committed with its reason: make bench-baseline [ARCH=..] REASON='...'.
+.PHONY: bench-baseline
+bench-baseline: deps
+	@set -e; for a in $(TEST_ARCHES); do \
+	  $(MAKE) --no-print-directory -s ARCH=$$a kernel; \
+	  rm -rf build/bench-baseline/$$a; \
+	  $(PYTHON) tools/benchread.py qemu --arch $$a --config $$a-numa --bench default \
+	    -o build/bench-baseline/$$a > build/bench-baseline-$$a.log 2>&1 || { tail -5 build/bench-baseline-$$a.log; exit 1; }; \
+	  $(PYTHON) tools/bench_guard.py update --baseline tests/bench/baseline-$$a.json \
+	    build/bench-baseline/$$a/results.jsonl --config $$a-numa --reason "$(REASON)"; \
+	done
+
+# ---- mprotect marginal cost next to Linux's (issue 10) ------------------------
+# Runs bench=mprotect_slope on ARCH's 2-node layout and prints, per operation
+# and folio size, the batched and unbatched instructions per page between a
+# 2 MiB and an 8 MiB region, Linux's figures measured the same way (arm64) and
+# the ratios (tools/slope_table.py; files in results/slope-ARCH/).
+.PHONY: mprotect-slope
+mprotect-slope: deps
+	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) kernel
+	@mkdir -p results
+	@$(PYTHON) tools/benchread.py qemu --arch $(ARCH) --config $(ARCH)-numa --bench mprotect_slope \
+	  -o results/slope-$(ARCH) > results/slope-$(ARCH).log 2>&1 || { tail -5 results/slope-$(ARCH).log; exit 1; }
+	@$(PYTHON) tools/slope_table.py results/slope-$(ARCH)/results.jsonl

@@ -115,48 +115,173 @@ bool contpte_try_fold(struct mm *mm, const struct vma *v, uint64_t addr)
     return true;
 }
 
+/* The new value of one present entry: the VMA's protection, then the write
+ * upgrade where can_change_pte_writable() allows it (asked only when the
+ * result would not be writable anyway, as mprotect_new_pte()). */
+static inline pte_t new_value(const struct vma *v, uint64_t addr, pte_t old, pgprot_t newprot, bool upgrade)
+{
+    pte_t n = pte_modify(old, newprot);
+    if (upgrade && !pte_write(n) && can_change_pte_writable(v, addr, n))
+        n = pte_mkwrite(n);
+    return n;
+}
+
 /*
- * Batched change_protection. Walk the range by batches (pte_batch_len); for
- * each fully covered contiguous block whose 16 new values agree, rewrite it
- * in place: clear the 16 entries and repaint them with the CONT/N bit, with
- * no invalidate for the block. That is allowed because the output address,
- * the CONT bit and the size do not change (only permissions do), so no
- * break-before-make is needed; the stale entries are removed by the single
- * flush of the whole range that tlb_gather_finish() issues before mprotect
- * returns. A partly covered block, or one whose entries would differ (say
- * mixed anon-exclusive pages), is unfolded (break-before-make) and handled
- * entry by entry. Anon-exclusive is looked up per entry from its own PFN.
+ * The write upgrade of a whole contiguous block, decided once. Within a
+ * valid block every attribute but the output address and access/dirty
+ * state agrees (the block's rule), so of can_change_pte_writable()'s
+ * conditions only anon-exclusive differs between entries of a private
+ * mapping, and it is read from each entry's own page (never the folio's
+ * first one: the 2025 batching bug). Returns 1: every entry becomes
+ * writable; 0: none does; -1: the entries differ (the block must be
+ * unfolded and handled entry by entry). Shared mappings decide on each
+ * entry's dirty state: -1.
+ */
+static int block_write_upgrade(const struct vma *v, const pte_t *first, uint64_t va, pte_t n0,
+                               pgprot_t newprot, bool upgrade)
+{
+    if (!upgrade || pte_write(n0))
+        return 0;
+    if (v->flags & VM_SHARED)
+        return -1;
+    struct page *p0 = vm_normal_page(v, va, n0);
+    if (!p0)
+        return -1;
+    /* The block's pages are consecutive struct pages (one folio). */
+    const uint32_t excl = PG_ANON | PG_ANON_EXCLUSIVE;
+    uint32_t all = excl, any = 0;
+#pragma GCC unroll 16
+    for (unsigned k = 0; k < CONT_PTES; k++) {
+        all &= p0[k].flags;
+        any |= p0[k].flags & PG_ANON_EXCLUSIVE;
+    }
+    if (!any)
+        return 0;                       /* refused everywhere: no exclusive page */
+    unsigned some = 0;
+    while ((p0[some].flags & excl) != excl)
+        some++;
+    /* Ask the rule for an exclusive entry: its answer is the block-wide
+     * conditions' (VMA write, soft-dirty, uffd-wp, protnone). */
+    pte_t nk = pte_modify(pte_read_once(&first[some]), newprot);
+    if (!can_change_pte_writable(v, va + some * PAGE_SIZE, nk))
+        return 0;
+    return all == excl ? 1 : -1;
+}
+
+/*
+ * Repaint a fully covered contiguous block with its new protection: clear
+ * the 16 entries and write them back with the CONT/N bit, with no
+ * invalidate for the block. Allowed because the output address, the CONT
+ * bit and the size do not change (only permissions do), so no
+ * break-before-make is needed; the stale entries go with the single flush
+ * of the whole range that tlb_gather_finish() issues before mprotect
+ * returns. Returns the entries changed (16, or 0 if nothing changes), or
+ * -1 if the entries would differ (the caller unfolds the block).
+ */
+static long repaint_block(struct mm *mm, const struct vma *v, pte_t *e, uint64_t va, pgprot_t newprot,
+                          bool upgrade, struct tlb_gather *g)
+{
+    pte_t o0 = pte_read_once(e);
+    pte_t n0 = pte_modify(o0, newprot);
+    int w = block_write_upgrade(v, e, va, n0, newprot, upgrade);
+    if (w < 0)
+        return -1;
+    if (w)
+        n0 = pte_mkwrite(n0);
+    if (block_attrs(n0) == block_attrs(o0))
+        return 0;                       /* the protection it already has */
+    bool valid = pte_valid(o0);
+    if (!mmu_caps.caches_invalid) {
+        /* Clear all 16 atomically first (Linux's modify_prot_start on a
+         * contpte block): each new value keeps the access/dirty state its
+         * entry had when it went, and no walker can update them now. The
+         * decision above does not depend on that state. */
+        pte_t ov[CONT_PTES];
+        for (unsigned k = 0; k < CONT_PTES; k++)
+            ov[k] = pte_get_and_clear(&e[k]);
+        if (w)
+            for (unsigned k = 0; k < CONT_PTES; k++)
+                pte_store(&e[k], pte_mkcont(pte_mkwrite(pte_modify(ov[k], newprot))));
+        else
+            for (unsigned k = 0; k < CONT_PTES; k++)
+                pte_store(&e[k], pte_mkcont(pte_modify(ov[k], newprot)));
+    } else {
+        /* The TLB may cache transient invalid entries (riscv): repaint
+         * valid -> valid, each entry by compare-and-exchange, which is
+         * allowed because only permissions change. */
+        for (unsigned k = 0; k < CONT_PTES; k++) {
+            pte_t ok = pte_read_once(&e[k]), n;
+            do {
+                n = pte_modify(ok, newprot);
+                n = pte_mkcont(w ? pte_mkwrite(n) : n);
+            } while (!pte_cmpxchg(&e[k], &ok, n));
+        }
+    }
+    /* The old translations go with the operation's single flush
+     * (tlb_gather_finish), page by page or by range. A block made valid
+     * from protnone needs a local fence per page where invalid entries may
+     * be cached (riscv; a no-op on arm64, which never caches them). */
+    if (valid)
+        tlb_gather_add_block(g, va, CONT_SIZE);
+    else
+        for (unsigned k = 0; k < CONT_PTES; k++)
+            flush_after_make_valid(mm->pt.asid, va + k * PAGE_SIZE);
+    contpte_stats.blocks_repainted++;
+    return CONT_PTES;
+}
+
+/* Could the 16 entries from this one (64 KiB aligned, not a block) become
+ * a block: a page 64 KiB aligned in a folio of 16 pages or more? A tail
+ * page carries its block's order, so no head lookup. */
+static bool fold_candidate(const struct vma *v, uint64_t va, pte_t e)
+{
+    if (!pte_valid(e) || pte_napot_pfn(e, va) % CONT_PTES)
+        return false;
+    struct page *p = vm_normal_page(v, va, e);
+    return p && p->order >= 4;
+}
+
+/*
+ * Batched change_protection over [start, end) of one VMA (called by
+ * mprotect's loop from the first entry of a contiguous block or of a large
+ * folio on): one walk per page table. A fully covered contiguous block
+ * whose entries agree is repainted whole (repaint_block); a partly covered
+ * one, or one whose entries would differ (mixed anon-exclusive pages), is
+ * unfolded (break-before-make) and handled entry by entry, each page's
+ * metadata looked up from its own PFN. Afterwards, 64 KiB pieces of a
+ * large folio that are not blocks fold again if their entries now agree.
  */
 long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uint64_t end,
                                pgprot_t newprot, bool upgrade, struct tlb_gather *g)
 {
     long changed = 0;
-    uint64_t a = start;
-    while (a < end) {
-        /* Absent tables at any level are skipped whole. */
-        struct pte_iter it = pte_iter_start(&mm->pt, a, end);
-        if (!pte_iter_next(&it))
-            break;
-        a = it.va;
-        pte_t *ptep = it.ptep;
-        pte_t old = pte_read_once(ptep);
-        if (!pte_present(old)) {
-            a += PAGE_SIZE;
-            continue;
-        }
-        /* A batch stays inside one page table, the range and the folio of
-         * its first entry: clamp before scanning, so small folios cost one
-         * entry each, not a scan to the end of the table. */
-        uint64_t table_end = ALIGN_DOWN(a, pt_level_size(2)) + pt_level_size(2);
-        unsigned max = (unsigned)((MIN(end, table_end) - a) / PAGE_SIZE);
-        struct page *p = vm_normal_page(v, a, old);
-        struct page *head = p ? page_head(p) : NULL;
-        if (!head || (head->order == 0 && !pte_cont(old))) {
-            /* A small folio (or the zero page) is a batch of one: no batch
-             * machinery, as Linux batches only large folios. */
+    pte_t *ptep;
+    for (uint64_t a = start; (a = pt_next_leaf(&mm->pt, a, end, &ptep)) < end;) {
+        uint64_t stop = pt_leaf_stop(a, end), fold_at = ~0ULL;
+        for (; a < stop; a += PAGE_SIZE, ptep++) {
+            pte_t old = pte_read_once(ptep);
+            if (!pte_present(old))
+                continue;
+            if (pte_cont(old)) {
+                if (IS_ALIGNED(a, CONT_SIZE) && a + CONT_SIZE <= stop) {
+                    long r = repaint_block(mm, v, ptep, a, newprot, upgrade, g);
+                    if (r >= 0) {
+                        changed += r;
+                        a += CONT_SIZE - PAGE_SIZE;
+                        ptep += CONT_PTES - 1;
+                        continue;
+                    }
+                }
+                contpte_unfold(mm, a, ptep);    /* partly covered or mixed */
+                old = pte_read_once(ptep);
+                if (IS_ALIGNED(a, CONT_SIZE) && a + CONT_SIZE <= stop)
+                    fold_at = a;                /* may agree again afterwards */
+            } else if (IS_ALIGNED(a, CONT_SIZE) && a + CONT_SIZE <= stop && fold_candidate(v, a, old)) {
+                fold_at = a;
+            }
             pte_t nvv;
             do      /* atomic read-modify-write: no hardware A/D update lost */
-                nvv = mprotect_new_pte(v, a, old, newprot, upgrade);
+                nvv = new_value(v, a, old, newprot, upgrade);
             while (nvv != old && !pte_cmpxchg(ptep, &old, nvv));
             if (nvv != old) {
                 changed++;
@@ -165,109 +290,13 @@ long contpte_change_protection(struct mm *mm, struct vma *v, uint64_t start, uin
                 else if (pte_valid(nvv))
                     flush_after_make_valid(mm->pt.asid, a);
             }
-            a += PAGE_SIZE;
-            continue;
-        }
-        uint64_t left = (1ULL << head->order) - (uint64_t)(p - head);
-        if (max > left)
-            max = (unsigned)left;
-        unsigned n = pte_batch_len(ptep, max, a);
-        if (n == 0)
-            n = 1;
-        for (unsigned i = 0; i < n;) {
-            uint64_t va = a + i * PAGE_SIZE;
-            pte_t *e = ptep + i;
-            pte_t o = pte_read_once(e);
-            bool full_block = pte_cont(o) && IS_ALIGNED(va, CONT_SIZE) && n - i >= CONT_PTES;
-            if (full_block) {
-                pte_t nv[CONT_PTES];
-                bool same = true;
-                for (unsigned k = 0; k < CONT_PTES; k++) {
-                    pte_t ok = pte_read_once(&e[k]);
-                    nv[k] = mprotect_new_pte(v, va + k * PAGE_SIZE, ok, newprot, upgrade);
-                    same &= block_attrs(nv[k]) == block_attrs(nv[0]);
-                }
-                if (same) {
-                    bool valid = pte_valid(o);
-                    if (!mmu_caps.caches_invalid) {
-                        /* Clear all 16 atomically first (Linux's
-                         * modify_prot_start on a contpte block), so the new
-                         * values are computed from the A/D state each entry
-                         * had when it went; no walker can update them now. */
-                        pte_t ov[CONT_PTES];
-                        bool still_same = true;
-                        for (unsigned k = 0; k < CONT_PTES; k++)
-                            ov[k] = pte_get_and_clear(&e[k]);
-                        for (unsigned k = 0; k < CONT_PTES; k++) {
-                            nv[k] = mprotect_new_pte(v, va + k * PAGE_SIZE, ov[k], newprot, upgrade);
-                            still_same &= block_attrs(nv[k]) == block_attrs(nv[0]);
-                        }
-                        if (!still_same) {
-                            /* A dirty bit raced in and changed a decision:
-                             * the block cannot stay whole. Break it fully
-                             * (every page invalidated) before the entries
-                             * come back as separate pages. */
-                            flush_tlb_range(mm->pt.asid, va, va + CONT_SIZE, PAGE_SIZE, true);
-                            for (unsigned k = 0; k < CONT_PTES; k++)
-                                mm_set_pte_new(mm, &e[k], va + k * PAGE_SIZE, pte_mknoncont(nv[k]));
-                            changed += CONT_PTES;
-                            i += CONT_PTES;
-                            continue;
-                        }
-                        for (unsigned k = 0; k < CONT_PTES; k++)
-                            pte_store(&e[k], pte_mkcont(nv[k]));
-                    } else {
-                        /* The TLB may cache transient invalid entries
-                         * (riscv): repaint valid -> valid, each entry by
-                         * compare-and-exchange, which is allowed because
-                         * only permissions change. */
-                        for (unsigned k = 0; k < CONT_PTES; k++) {
-                            pte_t ok = pte_read_once(&e[k]), n;
-                            do
-                                n = pte_mkcont(mprotect_new_pte(v, va + k * PAGE_SIZE, ok, newprot, upgrade));
-                            while (!pte_cmpxchg(&e[k], &ok, n));
-                        }
-                    }
-                    /* The old translations go with the operation's single
-                     * flush (tlb_gather_finish), page by page or by range. A
-                     * block made valid from protnone needs a local fence per
-                     * page where invalid entries may be cached (riscv; a
-                     * no-op on arm64, which never caches them). */
-                    if (valid)
-                        tlb_gather_add_block(g, va, CONT_SIZE);
-                    else
-                        for (unsigned k = 0; k < CONT_PTES; k++)
-                            flush_after_make_valid(mm->pt.asid, va + k * PAGE_SIZE);
-                    contpte_stats.blocks_repainted++;
-                    changed += CONT_PTES;
-                    i += CONT_PTES;
-                    continue;
-                }
+            /* The last entry of a 64 KiB piece of a large folio: the piece
+             * becomes a block again if its entries now agree. */
+            if (fold_at != ~0ULL && a == fold_at + CONT_SIZE - PAGE_SIZE) {
+                contpte_try_fold(mm, v, fold_at);
+                fold_at = ~0ULL;
             }
-            if (pte_cont(o)) {
-                contpte_unfold(mm, va, e);
-                o = pte_read_once(e);
-            }
-            pte_t nvv;
-            do
-                nvv = mprotect_new_pte(v, va, o, newprot, upgrade);
-            while (nvv != o && !pte_cmpxchg(e, &o, nvv));
-            if (nvv != o) {
-                changed++;
-                if (pte_valid(o))
-                    tlb_gather_add(g, va, PAGE_SIZE);
-                else if (pte_valid(nvv))
-                    flush_after_make_valid(mm->pt.asid, va);
-            }
-            i++;
         }
-        /* Entries of a whole folio that now agree become a block again. */
-        for (uint64_t b = ALIGN_UP(a, CONT_SIZE); b + CONT_SIZE <= a + n * PAGE_SIZE; b += CONT_SIZE) {
-            pte_t *bp = mm_pte_ptr(mm, b, false);
-            if (bp && !pte_cont(pte_read_once(bp)))
-                contpte_try_fold(mm, v, b);
-        }
-        a += n * PAGE_SIZE;
     }
     return changed;
 }

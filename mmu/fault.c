@@ -37,15 +37,6 @@ static bool access_allowed(const struct vma *v, enum access_type a)
     return v->flags & (VM_READ | VM_WRITE | VM_EXEC);
 }
 
-/* A new writable anonymous mapping of page p. */
-static pte_t mk_anon_pte(const struct vma *v, struct page *p, bool write)
-{
-    pte_t e = pte_mkyoung(pfn_pte(page_to_pfn(p), vma_page_prot(v)));
-    if (write)
-        e = pte_mkwrite(pte_mkdirty_sd(e));
-    return e;
-}
-
 /* First touch of anonymous memory. */
 static int do_anonymous(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bool write)
 {
@@ -81,17 +72,20 @@ static int do_anonymous(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep
     if (!head)
         return MM_ENOMEM;
     pte_t *first = ptep - (addr - base) / PAGE_SIZE;
-    /* A whole 64 KiB folio is mapped as contiguous blocks right away: the
-     * entries were empty, so no break-before-make is needed. */
+    /* New writable entries, young and dirty. A whole 64 KiB folio is mapped
+     * as contiguous blocks right away: the entries were empty, so no
+     * break-before-make is needed. */
+    uint64_t pfn = page_to_pfn(head), n = 1ULL << order;
+    pte_t e = pte_mkwrite(pte_mkdirty_sd(pte_mkyoung(pfn_pte(pfn, vma_page_prot(v)))));
     bool cont = order >= 4 && mmu_caps.cont;
-    for (unsigned i = 0; i < (1u << order); i++) {
-        struct page *p = head + i;
-        p->flags |= PG_ANON | PG_ANON_EXCLUSIVE;
-        page_add_map(p);
-        pte_t e = mk_anon_pte(v, p, true);
-        pte_store(&first[i], cont ? pte_mkcont(e) : e);
+    for (uint64_t i = 0; i < n; i++) {
+        head[i].flags |= PG_ANON | PG_ANON_EXCLUSIVE;
+        head[i].mapcount++;                     /* page_add_map() without the folio lookup */
+        pte_t ei = pte_set_pfn(e, pfn + i);
+        pte_store(&first[i], cont ? pte_mkcont(ei) : ei);
         flush_after_make_valid(mm->pt.asid, base + i * PAGE_SIZE);
     }
+    head->refcount += (int32_t)n;               /* ... and its folio references, at once */
     head->flags |= PG_DIRTY;
     mm_fault_stats.anon_write++;
     return 0;
@@ -137,9 +131,13 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, 
         old = pte_read_once(ptep);
     }
     int r = do_wp_page_entry(mm, v, addr, ptep, old);
-    /* The last entry of a folio made writable: the block may fold again. */
-    if (r == 0)
-        contpte_try_fold(mm, v, addr);
+    /* The last entry of a large folio made writable: the block may fold
+     * again (a tail page carries its block's order: no head lookup). */
+    if (r == 0 && mmu_caps.cont) {
+        struct page *p = vm_normal_page(v, addr, pte_read_once(ptep));
+        if (p && p->order >= 4)
+            contpte_try_fold(mm, v, addr);
+    }
     return r;
 }
 
@@ -158,7 +156,7 @@ static int do_wp_page_entry(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
     if (p && (p->flags & PG_ANON)) {
         /* Reuse: the page is ours alone (anon-exclusive), or its only
          * mapping is this one and nobody else holds the folio. */
-        struct page *head = page_head(p);
+        struct page *head = folio_head(p);
         bool reuse = page_anon_exclusive(p) ||
                      (p->mapcount == 1 && head->order == 0 && head->refcount == 1);
         if (reuse) {
@@ -253,12 +251,10 @@ static int handle_pte_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
     return 0;
 }
 
-enum fault_result mm_handle_fault(const struct fault_info *fi)
+/* A fault in the managed window of the current address space. */
+static __attribute__((noinline)) enum fault_result handle_mm_fault(struct mm *mm, const struct fault_info *fi,
+                                                                   uint64_t addr)
 {
-    struct mm *mm = mm_current();
-    uint64_t addr = ALIGN_DOWN(fi->addr, PAGE_SIZE);
-    if (!mm || addr < MM_VA_BASE || addr >= MM_VA_END)
-        return FAULT_UNHANDLED;
     struct vma *v = mm_find_vma(mm, addr);
     /* The kernel never executes user pages (arm64 PXN, riscv S-mode and U):
      * an exec fault here cannot be resolved. */
@@ -268,13 +264,17 @@ enum fault_result mm_handle_fault(const struct fault_info *fi)
     last_spurious = ~0ULL;
     mm_lock(mm, "fault");
     mm_in_fault = true;
-    pte_t *ptep = mm_pte_ptr(mm, addr, true);
+    int level;      /* one walk, allocating missing tables */
+    pte_t *ptep = pt_walk(&mm->pt, addr, LEAF_LEVEL, true, &level);
+    if (level != LEAF_LEVEL)
+        ptep = NULL;
     int r = ptep ? handle_pte_fault(mm, v, addr, ptep, fi->access) : MM_ENOMEM;
     if (mm->ptl.held)
         mm_unlock(mm);
     pte_stores_visible();
     mm_in_fault = false;
-    rule_check_op_end("fault");
+    if (rule_check_on)
+        rule_check_op_end("fault");
     if (r == MM_EUFFD) {
         /* The page-table lock is released: the context's handler may run
          * (and resolve: the access is retried), else the message waits. */
@@ -289,4 +289,15 @@ enum fault_result mm_handle_fault(const struct fault_info *fi)
         return FAULT_UNHANDLED;
     }
     return r == 0 ? FAULT_HANDLED : segv();
+}
+
+enum fault_result mm_handle_fault(const struct fault_info *fi)
+{
+    /* Outside the managed window (a kernel access, which its fixup or the
+     * crash report handles): declined before anything else is looked at. */
+    uint64_t addr = ALIGN_DOWN(fi->addr, PAGE_SIZE);
+    if (addr - MM_VA_BASE >= MM_VA_END - MM_VA_BASE)
+        return FAULT_UNHANDLED;
+    struct mm *mm = mm_current();
+    return mm ? handle_mm_fault(mm, fi, addr) : FAULT_UNHANDLED;
 }

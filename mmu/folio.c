@@ -45,7 +45,7 @@ void page_add_map(struct page *p)
     if (p == zero_page)
         return;
     p->mapcount++;
-    folio_get(page_head(p));
+    folio_get(folio_head(p));
 }
 
 void page_remove_map(struct page *p)
@@ -55,7 +55,7 @@ void page_remove_map(struct page *p)
     if (p->mapcount <= 0)
         panic("page 0x%llx unmapped more often than mapped", (unsigned long long)page_to_phys(p));
     p->mapcount--;
-    folio_put(page_head(p));
+    folio_put(folio_head(p));
 }
 
 bool folio_mapped_shared(struct page *head)
@@ -66,26 +66,20 @@ bool folio_mapped_shared(struct page *head)
     return false;
 }
 
-/* Word copy: no picolibc memcpy here, it may use SIMD registers. */
+/* Copy one page with plain 64-bit loads and stores, 16 to an iteration (no
+ * picolibc memcpy: it may use SIMD registers; the attribute keeps the
+ * compiler from turning the loop into a memcpy call). */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 void copy_page_data(uint64_t dst_pa, uint64_t src_pa)
 {
-    volatile uint64_t *d = (uint64_t *)(uintptr_t)dst_pa;
-    const volatile uint64_t *s = (const uint64_t *)(uintptr_t)src_pa;
-    for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
-        d[i] = s[i];
+    uint64_t *d = (uint64_t *)(uintptr_t)dst_pa;
+    const uint64_t *s = (const uint64_t *)(uintptr_t)src_pa;
+    for (unsigned i = 0; i < PAGE_SIZE / 8; i += 16, d += 16, s += 16) {
+        uint64_t a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3], a4 = s[4], a5 = s[5], a6 = s[6], a7 = s[7];
+        uint64_t b0 = s[8], b1 = s[9], b2 = s[10], b3 = s[11], b4 = s[12], b5 = s[13], b6 = s[14], b7 = s[15];
+        d[0] = a0; d[1] = a1; d[2] = a2; d[3] = a3; d[4] = a4; d[5] = a5; d[6] = a6; d[7] = a7;
+        d[8] = b0; d[9] = b1; d[10] = b2; d[11] = b3; d[12] = b4; d[13] = b5; d[14] = b6; d[15] = b7;
+    }
 }
 
-/* The page a PTE maps, or NULL for the zero page and non-present entries
- * (Linux vm_normal_page: the zero page is recognised by its PFN here, as on
- * architectures without a special bit). */
-struct page *vm_normal_page(const struct vma *v, uint64_t addr, pte_t pte)
-{
-    (void)v;
-    if (!pte_present(pte))
-        return NULL;
-    uint64_t pfn = pte_napot_pfn(pte, addr);
-    struct page *p = pfn_to_page(pfn);
-    if (!p || p == zero_page)
-        return NULL;
-    return p;
-}
+/* vm_normal_page() is in mprotect.c, next to its hottest caller. */

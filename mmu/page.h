@@ -11,14 +11,22 @@
  *   (flags == 0) any other page inside a free block
  *   PG_HEAD      head of an allocated block; order = block (folio) order,
  *                refcount = 1, mapcount = 0 at allocation
- *   PG_TAIL      any other page of an allocated block (order 0)
+ *   PG_TAIL      any other page of an allocated block; order = the
+ *                block's order (so page_head() is O(1))
  *   PG_RESERVED  never handed out (kernel image, DTB, firmware, the
  *                struct page arrays themselves); refcount = 1
  * Bits 8.. belong to the mm core; the allocator clears them on free.
  *
  * Blocks are naturally aligned in physical address, so the head of the
- * block containing any page can be found by clearing low pfn bits
- * (page_head()).
+ * block containing any page is found by clearing the low pfn bits its
+ * order names (page_head()).
+ *
+ * Lookups are O(1): pfn -> page through a table with one entry per 64 MiB
+ * section of physical address space (the base of the struct page array of
+ * the range covering the whole section: pfn_to_page() is one load, a
+ * multiply and an add, as Linux's vmemmap); page -> pfn through the range
+ * index each struct page carries. Sections a range covers only in part,
+ * and addresses past the table, fall back to searching the ranges.
  */
 #ifndef MMU_PAGE_H
 #define MMU_PAGE_H
@@ -37,7 +45,8 @@ struct page {
     uint32_t flags;                  /* PG_* bits below */
     uint8_t  order;                  /* buddy order when free; folio order on the head page when allocated */
     uint8_t  node;                   /* NUMA node of this page */
-    uint16_t _pad;
+    uint8_t  range;                  /* the allocator's index of the memory range holding it */
+    uint8_t  _pad;
     int32_t  refcount;               /* for the mm core (allocator sets 1 on the head page at alloc, 0 when free) */
     int32_t  mapcount;               /* for the mm core (allocator sets 0) */
     struct page *next, *prev;        /* free-list links while free; the mm core may reuse them while allocated */
@@ -67,6 +76,27 @@ phys_addr_t page_to_phys(const struct page *p);
 struct page *page_head(struct page *p);
 
 static inline uint64_t page_to_pfn(const struct page *p) { return page_to_phys(p) >> PAGE_SHIFT; }
-static inline struct page *pfn_to_page(uint64_t pfn) { return phys_to_page((phys_addr_t)pfn << PAGE_SHIFT); }
+
+/* page_head() of a page known to be managed (one pfn_to_page() returned):
+ * a page that is not a tail is its own head, with no lookup. */
+static inline struct page *folio_head(struct page *p)
+{
+    return (p->flags & PG_TAIL) ? page_head(p) : p;
+}
+
+/* The section table behind pfn_to_page() (filled by palloc_init()). */
+#define PA_SECTION_SHIFT 14                  /* 2^14 pages = 64 MiB per section */
+#define PA_SECTIONS      1024                /* the first 64 GiB of physical memory */
+extern uintptr_t palloc_section_base[PA_SECTIONS];
+
+/* NULL if pfn is not in a managed range. */
+static inline struct page *pfn_to_page(uint64_t pfn)
+{
+    uint64_t s = pfn >> PA_SECTION_SHIFT;
+    uintptr_t base = s < PA_SECTIONS ? palloc_section_base[s] : 0;
+    if (base)
+        return (struct page *)(base + (uintptr_t)pfn * sizeof(struct page));
+    return phys_to_page((phys_addr_t)pfn << PAGE_SHIFT);
+}
 
 #endif /* MMU_PAGE_H */

@@ -16,34 +16,69 @@ uint64_t pt_alloc_table(void)
     return pa;
 }
 
+/* Link a new, zeroed table under the empty entry e. false: out of memory. */
+static __attribute__((noinline)) bool link_new_table(pte_t *e)
+{
+    uint64_t t = pt_alloc_table();
+    if (!t)
+        return false;
+    /* A new table is linked invalid->valid: no invalidate needed (riscv:
+     * the local fence for the leaf covers the walk). Its zeroing must be
+     * ordered before the link, or a walker (a speculative one on this CPU,
+     * or another CPU's) may read the old contents of the page through the
+     * new entry. */
+    table_publish();
+    pte_store(e, pte_mktable(t));
+    return true;
+}
+
+/* One step of a walk at level l: true with *table the table the entry for
+ * va links to, or false when the walk stops here, with *stop what
+ * pt_walk() returns (the entry if it is a block, else NULL: no table and no
+ * allocation). */
+static inline __attribute__((always_inline)) bool
+walk_down(uint64_t *table, uint64_t va, int l, bool alloc, pte_t **stop, int *level)
+{
+    pte_t *e = &pt_table(*table)[pt_index(va, l)];
+    pte_t v = pte_read_once(e);
+    if (!pte_is_table(v, l)) {
+        if (v || !alloc) {
+            *level = l;
+            *stop = v ? e : NULL;
+            return false;
+        }
+        if (!link_new_table(e)) {
+            *stop = NULL;
+            return false;
+        }
+        v = pte_read_once(e);
+    }
+    *table = pte_table_pa(v);
+    return true;
+}
+
 pte_t *pt_walk(struct pgtable *pt, uint64_t va, int stop_level, bool alloc, int *level)
 {
     uint64_t table = pt->root;
-    for (int l = pt_root_level();; l++) {
-        pte_t *e = &pt_table(table)[pt_index(va, l)];
-        pte_t v = pte_read_once(e);
-        if (l == stop_level || (v && !pte_is_table(v, l))) {
+    int l = pt_root_level();
+    pte_t *stop = NULL;
+    if (stop_level == LEAF_LEVEL) {
+        /* The walk to a 4 KiB entry (faults, lookups), with each level's
+         * shift a constant. */
+        if ((l == 0 && !walk_down(&table, va, 0, alloc, &stop, level)) ||
+            !walk_down(&table, va, 1, alloc, &stop, level) ||
+            !walk_down(&table, va, 2, alloc, &stop, level))
+            return stop;
+        *level = LEAF_LEVEL;
+        return &pt_table(table)[pt_index(va, LEAF_LEVEL)];
+    }
+    for (;; l++) {
+        if (l == stop_level) {
             *level = l;
-            return e;
+            return &pt_table(table)[pt_index(va, l)];
         }
-        if (!v) {
-            if (!alloc) {
-                *level = l;
-                return NULL;
-            }
-            uint64_t t = pt_alloc_table();
-            if (!t)
-                return NULL;
-            /* A new table is linked invalid->valid: no invalidate needed
-             * (riscv: the local fence for the leaf covers the walk). Its
-             * zeroing must be ordered before the link, or a walker (a
-             * speculative one on this CPU, or another CPU's) may read the
-             * old contents of the page through the new entry. */
-            table_publish();
-            pte_store(e, pte_mktable(t));
-            v = pte_read_once(e);
-        }
-        table = pte_table_pa(v);
+        if (!walk_down(&table, va, l, alloc, &stop, level))
+            return stop;
     }
 }
 
@@ -79,6 +114,14 @@ static uint64_t next_leaf_table(struct pgtable *pt, uint64_t va, uint64_t end, p
 }
 
 uint64_t pte_iter_visits;
+
+uint64_t pt_next_leaf(struct pgtable *pt, uint64_t va, uint64_t end, pte_t **ptep)
+{
+    va = next_leaf_table(pt, va, end, ptep);
+    if (va < end)
+        pte_iter_visits += (pt_leaf_stop(va, end) - va) / PAGE_SIZE;
+    return va;
+}
 
 bool pte_iter_next(struct pte_iter *it)
 {

@@ -75,6 +75,24 @@ static inline struct pte_iter pte_iter_start(struct pgtable *pt, uint64_t start,
 bool pte_iter_next(struct pte_iter *it);
 extern uint64_t pte_iter_visits;    /* entries visited so far (tests of sparse ranges) */
 
+/* One walk per last-level table, for loops that step through a table's
+ * entries themselves (mprotect, NUMA scan):
+ *     pte_t *ptep;
+ *     for (uint64_t a = start; (a = pt_next_leaf(pt, a, end, &ptep)) < end;)
+ *         for (uint64_t stop = pt_leaf_stop(a, end); a < stop; a += PAGE_SIZE, ptep++)
+ *             ... *ptep maps a ...
+ * pt_next_leaf() returns the first va in [va, end) whose last-level table
+ * exists, its entry in *ptep (the table's later entries follow it in
+ * memory), or end if there is none; absent tables at every level are
+ * skipped whole. The entries up to pt_leaf_stop() count as visited. */
+uint64_t pt_next_leaf(struct pgtable *pt, uint64_t va, uint64_t end, pte_t **ptep);
+/* The end of the walk through the table holding va: the table's end or end. */
+static inline uint64_t pt_leaf_stop(uint64_t va, uint64_t end)
+{
+    uint64_t table_end = (va | (pt_level_size(LEAF_LEVEL - 1) - 1)) + 1;
+    return table_end < end ? table_end : end;
+}
+
 enum {
     PT_MAP_BLOCKS = 1,      /* use 1 GiB / 2 MiB blocks where aligned */
     PT_MAP_YOUNG = 2,       /* set the access flag */

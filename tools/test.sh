@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (`make test`) ends here: host unit tests (cmocka
 # under ASan/UBSan), the host tools' tests, then every QEMU configuration of
-# the given arches (configurations, benchmark determinism, shell sessions, shell
+# the given arches (configurations, benchmark determinism and the regression
+# guard against tests/bench/baseline-<arch>.json, shell sessions, shell
 # fuzzer). Each stage's counts are added up into the last line,
 # "N passed, N failed".
 #   tools/test.sh [--host-only] [arm64] [riscv64]
@@ -71,6 +72,17 @@ if [ $host_only -eq 0 ]; then
       echo "  not ok: the two runs differ or failed (build/logs/bench-$arch-*.txt)"
       diff "$rdir/1/results.jsonl" "$rdir/2/results.jsonl" 2>&1 | head -5
       add 0 1; problems+=("bench determinism $arch")
+    fi
+    # The same run judged against the committed baseline: a median
+    # instruction count grown by more than 2%, or a result gone, fails
+    # (make bench-baseline regenerates it deliberately).
+    echo "== benchmark regression guard $arch (median instructions vs tests/bench/baseline-$arch.json, +2% fails)"
+    if $PY tools/bench_guard.py check --baseline tests/bench/baseline-$arch.json "$rdir/1/results.jsonl" > build/logs/bench-guard-$arch.txt 2>&1; then
+      echo "  ok: $(tail -1 build/logs/bench-guard-$arch.txt)"
+      add 1 0
+    else
+      sed 's/^/  /' build/logs/bench-guard-$arch.txt | head -40
+      add 0 1; problems+=("bench guard $arch")
     fi
     echo "== serial shell sessions $arch"
     $PY tools/shell_session.py --arch $arch | tee build/logs/shell-$arch.txt

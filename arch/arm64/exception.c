@@ -27,56 +27,52 @@ static const char *ec_name(unsigned ec)
     }
 }
 
-/* Fault status code (DFSC/IFSC) to kind and level. */
-static void decode_fsc(unsigned fsc, struct fault_info *fi)
-{
-    fi->level = -1;
-    if (fsc == 0x2b) {                      /* translation fault, level -1 */
-        fi->kind = FAULT_TRANSLATION;
-    } else if (fsc >= 0x04 && fsc <= 0x07) {
-        fi->kind = FAULT_TRANSLATION;
-        fi->level = (int)(fsc & 3);
-    } else if (fsc >= 0x08 && fsc <= 0x0b) {
-        fi->kind = FAULT_ACCESS_FLAG;
-        fi->level = (int)(fsc & 3);
-    } else if (fsc >= 0x0c && fsc <= 0x0f) {
-        fi->kind = FAULT_PERMISSION;
-        fi->level = (int)(fsc & 3);
-    } else if (fsc == 0x21) {
-        fi->kind = FAULT_ALIGNMENT;
-    } else {
-        fi->kind = FAULT_OTHER;
-    }
-}
-
-void arm64_exception(struct trap_frame *f, uint64_t kind)
+/* Anything but a translation, access-flag or permission fault: name it,
+ * dump the registers, fail the running test. Never returns. */
+static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f, uint64_t kind)
 {
     unsigned ec = ESR_EC(f->esr);
-    bool sync = (kind & 3) == 0;
-    if (sync && (ec == EC_DABT_CUR || ec == EC_DABT_LOW ||
-                 ec == EC_IABT_CUR || ec == EC_IABT_LOW)) {
-        struct fault_info fi = {
-            .addr = f->far, .pc = f->elr, .syndrome = f->esr,
-        };
-        bool data = ec == EC_DABT_CUR || ec == EC_DABT_LOW;
-        /* Cache maintenance faults report WnR = 1 but are reads of the mapping. */
-        if (!data)
-            fi.access = ACCESS_EXEC;
-        else if ((f->esr & ESR_ISS_WNR) && !(f->esr & ESR_ISS_CM))
-            fi.access = ACCESS_WRITE;
-        else
-            fi.access = ACCESS_READ;
-        decode_fsc(ESR_FSC(f->esr), &fi);
-        if (fi.kind != FAULT_OTHER && fi.kind != FAULT_ALIGNMENT) {
-            trap_fault(&fi, f);
-            return;
-        }
-    }
     char what[160];
     snprintf(what, sizeof(what), "%s: %s (ESR 0x%llx EC 0x%x) at pc 0x%llx, FAR 0x%llx",
              vector_names[kind & 15], ec_name(ec), (unsigned long long)f->esr, ec,
              (unsigned long long)f->elr, (unsigned long long)f->far);
     trap_unexpected(what, f);
+}
+
+/*
+ * Every exception: a synchronous instruction or data abort that is a
+ * translation fault (levels 0-3, or -1 with FEAT_LPA2: 0x2b), an
+ * access-flag fault or a permission fault goes to trap_fault(); anything
+ * else is unexpected. Fault status codes (DFSC/IFSC): 0x04-0x07
+ * translation, 0x08-0x0b access flag, 0x0c-0x0f permission, the level in
+ * bits 1:0.
+ */
+void arm64_exception(struct trap_frame *f, uint64_t kind)
+{
+    static const uint8_t kind_of_fsc[3] = { FAULT_TRANSLATION, FAULT_ACCESS_FLAG, FAULT_PERMISSION };
+    uint64_t esr = f->esr;
+    unsigned ec = ESR_EC(esr), fsc = ESR_FSC(esr);
+    bool data = (ec | 1) == EC_DABT_CUR;        /* EC_DABT_LOW or EC_DABT_CUR */
+    if ((kind & 3) != 0 || (!data && (ec | 1) != EC_IABT_CUR))
+        unexpected(f, kind);
+    struct fault_info fi = { .addr = f->far, .pc = f->elr, .syndrome = esr };
+    if (fsc - 0x04u < 12u) {
+        fi.kind = (enum fault_kind)kind_of_fsc[(fsc - 0x04u) >> 2];
+        fi.level = (int)(fsc & 3);
+    } else if (fsc == 0x2b) {
+        fi.kind = FAULT_TRANSLATION;
+        fi.level = -1;
+    } else {
+        unexpected(f, kind);                    /* alignment and the rest */
+    }
+    /* Cache maintenance faults report WnR = 1 but are reads of the mapping. */
+    if (!data)
+        fi.access = ACCESS_EXEC;
+    else if ((esr & (ESR_ISS_WNR | ESR_ISS_CM)) == ESR_ISS_WNR)
+        fi.access = ACCESS_WRITE;
+    else
+        fi.access = ACCESS_READ;
+    trap_fault(&fi, f);
 }
 
 void arch_dump_frame(const void *frame)

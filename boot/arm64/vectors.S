@@ -1,10 +1,21 @@
 /*
- * arm64 exception vectors (VBAR_EL1). Every entry saves the complete
- * register state (x0-x30, sp, elr, spsr, esr, far, q0-q31, fpsr/fpcr) in a
- * frame on the stack and calls arm64_exception(frame, kind). On return the
- * (possibly modified) frame is restored and eret resumes.
- * The FP/SIMD registers are saved because fault handlers may call picolibc,
- * whose string routines use them, in the middle of code that has them live.
+ * arm64 exception vectors (VBAR_EL1). Every entry saves the general
+ * registers (x0-x30, sp, elr, spsr, esr, far) in a frame on the stack and
+ * calls arm64_exception(frame, kind) with the vector's number; on return
+ * the frame's pc and x0-x18, x30 (what a handler may change, and what the
+ * C code it runs may clobber) are restored and eret resumes. x19-x29 are
+ * saved for register dumps only: the handler is C, which preserves them.
+ *
+ * FP/SIMD state is not saved. The kernel is built -mgeneral-regs-only, so
+ * none of its code holds FP/SIMD values; the only code that does is in the
+ * C library (picolibc's printf family keeps its variadic save area and
+ * clears structures with q registers, libgcc's __popcountdi2 counts in v0),
+ * which runs to completion without faulting: exceptions are synchronous
+ * (interrupts stay masked), taken only at the kernel's own accesses (the
+ * probe accessors), and a fault inside the library is a crash, which never
+ * returns. So a handler that calls printf cannot clobber live FP/SIMD
+ * state. If interrupts are ever enabled, q0-q31, FPSR and FPCR (the
+ * frame's FRAME_FP area, still reserved) must be saved again.
  */
 #include <asm/sysreg_defs.h>
 
@@ -12,7 +23,7 @@
     .balign 0x80
     sub     sp, sp, #FRAME_SIZE
     stp     x0, x1, [sp, #0]
-    mov     x0, #\kind
+    mov     x1, #\kind
     b       exception_common
 .endm
 
@@ -37,9 +48,7 @@ arm64_vectors:
     ventry 14
     ventry 15
 
-exception_common:
-    str     x0, [sp, #FRAME_KIND]
-    ldr     x0, [sp, #0]                /* restore original x0 for the frame */
+exception_common:                       /* x1 = kind */
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
@@ -54,61 +63,19 @@ exception_common:
     stp     x24, x25, [sp, #192]
     stp     x26, x27, [sp, #208]
     stp     x28, x29, [sp, #224]
-    add     x1, sp, #FRAME_SIZE         /* sp before the exception */
-    stp     x30, x1, [sp, #240]
-    mrs     x1, elr_el1
-    mrs     x2, spsr_el1
-    stp     x1, x2, [sp, #FRAME_ELR]
-    mrs     x1, esr_el1
-    mrs     x2, far_el1
-    stp     x1, x2, [sp, #FRAME_ESR]
-    add     x1, sp, #FRAME_FP
-    stp     q0, q1, [x1, #0]
-    stp     q2, q3, [x1, #32]
-    stp     q4, q5, [x1, #64]
-    stp     q6, q7, [x1, #96]
-    stp     q8, q9, [x1, #128]
-    stp     q10, q11, [x1, #160]
-    stp     q12, q13, [x1, #192]
-    stp     q14, q15, [x1, #224]
-    stp     q16, q17, [x1, #256]
-    stp     q18, q19, [x1, #288]
-    stp     q20, q21, [x1, #320]
-    stp     q22, q23, [x1, #352]
-    stp     q24, q25, [x1, #384]
-    stp     q26, q27, [x1, #416]
-    stp     q28, q29, [x1, #448]
-    stp     q30, q31, [x1, #480]
-    mrs     x2, fpsr
-    mrs     x3, fpcr
-    add     x1, sp, #FRAME_FPSR
-    stp     x2, x3, [x1]
+    add     x2, sp, #FRAME_SIZE         /* sp before the exception */
+    stp     x30, x2, [sp, #240]
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [sp, #FRAME_ELR]
+    mrs     x2, esr_el1
+    mrs     x3, far_el1
+    stp     x2, x3, [sp, #FRAME_ESR]
+    str     x1, [sp, #FRAME_KIND]
 
     mov     x0, sp
-    ldr     x1, [sp, #FRAME_KIND]
     bl      arm64_exception
 
-    add     x1, sp, #FRAME_FP
-    add     x2, sp, #FRAME_FPSR
-    ldp     x2, x3, [x2]
-    msr     fpsr, x2
-    msr     fpcr, x3
-    ldp     q0, q1, [x1, #0]
-    ldp     q2, q3, [x1, #32]
-    ldp     q4, q5, [x1, #64]
-    ldp     q6, q7, [x1, #96]
-    ldp     q8, q9, [x1, #128]
-    ldp     q10, q11, [x1, #160]
-    ldp     q12, q13, [x1, #192]
-    ldp     q14, q15, [x1, #224]
-    ldp     q16, q17, [x1, #256]
-    ldp     q18, q19, [x1, #288]
-    ldp     q20, q21, [x1, #320]
-    ldp     q22, q23, [x1, #352]
-    ldp     q24, q25, [x1, #384]
-    ldp     q26, q27, [x1, #416]
-    ldp     q28, q29, [x1, #448]
-    ldp     q30, q31, [x1, #480]
     ldp     x1, x2, [sp, #FRAME_ELR]
     msr     elr_el1, x1
     msr     spsr_el1, x2
@@ -120,12 +87,7 @@ exception_common:
     ldp     x12, x13, [sp, #96]
     ldp     x14, x15, [sp, #112]
     ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
+    ldr     x18, [sp, #144]
     ldr     x30, [sp, #240]
     ldp     x0, x1, [sp, #0]
     add     sp, sp, #FRAME_SIZE

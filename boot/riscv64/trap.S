@@ -1,8 +1,12 @@
 /*
  * riscv64 trap entry (stvec, direct mode). Saves x1-x31, sepc, sstatus,
  * scause and stval in a frame on the current stack and calls
- * riscv_trap(frame). The kernel runs in S-mode only, so sp is always a
- * kernel stack. The kernel has no FP state (built for rv64imac).
+ * riscv_trap(frame). On return sepc (a handler may move it: a probe's
+ * fixup), sstatus and the registers C may clobber (ra, t0-t6, a0-a7) are
+ * restored; gp and tp are never changed by the kernel, and s0-s11 are
+ * saved for register dumps only: the handler is C, which preserves them.
+ * The kernel runs in S-mode only, so sp is always a kernel stack. The
+ * kernel has no FP state (built for rv64imac).
  */
 #include <asm/trap_defs.h>
 
@@ -60,13 +64,9 @@ riscv_trap_entry:
     ld      t0, FRAME_STATUS(sp)
     csrw    sstatus, t0
     ld      x1, 1*8(sp)
-    ld      x3, 3*8(sp)
-    ld      x4, 4*8(sp)
     ld      x5, 5*8(sp)
     ld      x6, 6*8(sp)
     ld      x7, 7*8(sp)
-    ld      x8, 8*8(sp)
-    ld      x9, 9*8(sp)
     ld      x10, 10*8(sp)
     ld      x11, 11*8(sp)
     ld      x12, 12*8(sp)
@@ -75,16 +75,6 @@ riscv_trap_entry:
     ld      x15, 15*8(sp)
     ld      x16, 16*8(sp)
     ld      x17, 17*8(sp)
-    ld      x18, 18*8(sp)
-    ld      x19, 19*8(sp)
-    ld      x20, 20*8(sp)
-    ld      x21, 21*8(sp)
-    ld      x22, 22*8(sp)
-    ld      x23, 23*8(sp)
-    ld      x24, 24*8(sp)
-    ld      x25, 25*8(sp)
-    ld      x26, 26*8(sp)
-    ld      x27, 27*8(sp)
     ld      x28, 28*8(sp)
     ld      x29, 29*8(sp)
     ld      x30, 30*8(sp)

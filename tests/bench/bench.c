@@ -24,12 +24,20 @@
  *                     call (explicit policies with no ASID threshold; auto =
  *                     Linux's choice and threshold)
  *   mprotect_full     the same over size_kib=512, 8192, 32768
+ *   mprotect_slope [D] range (asid without range ops), each also -unbatched;
+ *                     from_kib=2048, to_kib=8192 x folio_kib=4,64 x
+ *                     op=rw->ro,ro->rw; baseline the -unbatched variant: the
+ *                     marginal cost per page, (8 MiB - 2 MiB figures) / 1536
+ *                     pages, comparable with Linux's slope (in the note)
  *   numa_hint [D]     none, savedwrite, can_change; size_kib=1024 x
  *                     folio_kib=4,64; baseline none: NUMA scan (no target
  *                     node) + one write per page
  *   numa_migrate      folio-4k, folio-64k; size_kib=256; baseline folio-4k:
  *                     mm_migrate of every folio to the other node (needs two
  *                     NUMA nodes, else a comment and no result)
+ *   fault_roundtrip [D] fixup; op=read-unmapped: per fault, a probe read of
+ *                     page 0 that faults and resumes at the probe's fixup
+ *                     (the exception path with nothing resolved)
  *   anon_fault [D]    folio-4k, folio-64k; size_kib=1024; baseline folio-4k:
  *                     first-touch write faults
  *   fork_cow [D]      folio-4k, folio-64k; size_kib=1024 x phase=fork,
@@ -230,7 +238,19 @@ static bool params_ok(const char *p)
     return !in_str && depth == 0;
 }
 
-int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
+/* Markers for the instruction profiler (make profile: tools/profile.py and
+ * its QEMU plugin, which watches the first instruction of each). They do
+ * nothing; noipa keeps each a distinct function that is really called. */
+#define PROFILE_MARKER __attribute__((noinline, noipa, used))
+PROFILE_MARKER void kbench_profile_op_begin(void) { __asm__ volatile("" ::: "memory"); }
+PROFILE_MARKER void kbench_profile_op_end(void) { __asm__ volatile("" ::: "memory"); }
+PROFILE_MARKER void kbench_profile_case_end(void) { __asm__ volatile("" ::: "memory"); }
+PROFILE_MARKER void kbench_profile_emit(void) { __asm__ volatile("" ::: "memory"); }
+
+/* Run the warm-up and measured repetitions of one case; fills *res
+ * (statistics, events of the median repetition). 0, or -1 with a
+ * "# bench ...: error" line. */
+static int measure_case(struct kbench_ctx *b, const struct kbench_case *c, struct kbench_result *res)
 {
     const char *params = c->params ? c->params : "";
     unsigned reps = b->reps;
@@ -255,9 +275,11 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
             return -1;
         }
         ev_snapshot(&e0);
+        kbench_profile_op_begin();
         uint64_t t0 = read_timer(), i0 = read_instret(), c0 = read_cycles();
         int rc = c->op ? c->op(c->arg) : 0;
         uint64_t c1 = read_cycles(), i1 = read_instret(), t1 = read_timer();
+        kbench_profile_op_end();
         struct ev_snapshot d;
         ev_delta(&e0, &d);
         if (c->teardown)
@@ -283,50 +305,57 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
     /* The events come from the repetition with the median of the best
      * counter available. */
     unsigned mrep_c, mrep_i, mrep_t;
-    static struct kbench_result res;
-    memset(&res, 0, sizeof(res));
-    res.bench = b->bench->name;
-    res.per = c->per;
-    snprintf(res.variant, sizeof(res.variant), "%s", c->variant);
-    res.cycles = stats_of(cyc, reps, &mrep_c);
-    res.instructions = stats_of(ins, reps, &mrep_i);
-    res.time_ns = stats_of(tns, reps, &mrep_t);
+    memset(res, 0, sizeof(*res));
+    res->bench = b->bench->name;
+    res->per = c->per;
+    res->reps = reps;
+    snprintf(res->variant, sizeof(res->variant), "%s", c->variant);
+    res->cycles = stats_of(cyc, reps, &mrep_c);
+    res->instructions = stats_of(ins, reps, &mrep_i);
+    res->time_ns = stats_of(tns, reps, &mrep_t);
     unsigned mrep = boot.have_cycles ? mrep_c : boot.have_instret ? mrep_i : mrep_t;
-    res.events = sample_ev[mrep];
-    snprintf(res.params, sizeof(res.params), "%s", params);
+    res->events = sample_ev[mrep];
+    snprintf(res->params, sizeof(res->params), "%s", params);
+    kbench_profile_case_end();
+    return 0;
+}
 
+/* Print res (measured for case c) as one BENCH line and keep it. */
+static int emit_result(struct kbench_ctx *b, const struct kbench_case *c, struct kbench_result *res)
+{
+    kbench_profile_emit();
     identify_target();
-    struct jbuf j = { res.line, sizeof(res.line), 0, false };
+    struct jbuf j = { res->line, sizeof(res->line), 0, false };
     jb_printf(&j, "{\"schema\":1,\"name\":");
     jb_str(&j, b->bench->name);
     jb_printf(&j, ",\"arch\":\"%s\",\"machine\":", arch_name);
     jb_str(&j, machine_name);
     jb_printf(&j, ",\"cpu\":\"%s\",\"variant\":", cpu_name);
     jb_str(&j, c->variant);
-    jb_printf(&j, ",\"params\":{%s},\"reps\":%u,\"warmup\":%u,\"icount\":%s", params, reps,
+    jb_printf(&j, ",\"params\":{%s},\"reps\":%u,\"warmup\":%u,\"icount\":%s", res->params, res->reps,
               b->warmup, boot.icount ? "true" : "false");
     jb_printf(&j, ",\"counters\":{\"cycles\":\"%s\",\"instructions\":\"%s\",\"time\":\"%s\"}",
               COUNTER_CYCLES_NAME, COUNTER_INSTR_NAME, COUNTER_TIME_NAME);
-    jb_stats(&j, "cycles", boot.have_cycles, &res.cycles);
-    jb_stats(&j, "instructions", boot.have_instret, &res.instructions);
-    jb_stats(&j, "time_ns", boot.have_timer, &res.time_ns);
+    jb_stats(&j, "cycles", boot.have_cycles, &res->cycles);
+    jb_stats(&j, "instructions", boot.have_instret, &res->instructions);
+    jb_stats(&j, "time_ns", boot.have_timer, &res->time_ns);
     jb_printf(&j, ",\"events\":{");
     for (int e = 0; e < EV_COUNT; e++)
         jb_printf(&j, "%s\"%s\":%llu", e ? "," : "", mm_event_names[e],
-                  (unsigned long long)res.events.v[e]);
+                  (unsigned long long)res->events.v[e]);
     jb_printf(&j, "},\"per\":{\"unit\":");
     jb_str(&j, c->unit);
-    jb_printf(&j, ",\"count\":%llu", (unsigned long long)c->per);
+    jb_printf(&j, ",\"count\":%llu", (unsigned long long)res->per);
     if (boot.have_cycles)
         jb_printf(&j, ",\"cycles_milli\":%llu",
-                  (unsigned long long)(res.cycles.median * 1000 / c->per));
+                  (unsigned long long)(res->cycles.median * 1000 / res->per));
     if (boot.have_instret)
         jb_printf(&j, ",\"instructions_milli\":%llu",
-                  (unsigned long long)(res.instructions.median * 1000 / c->per));
+                  (unsigned long long)(res->instructions.median * 1000 / res->per));
     /* Events per unit, for the figures that matter most per page. */
     jb_printf(&j, ",\"tlbi_milli\":%llu,\"faults_milli\":%llu}",
-              (unsigned long long)(ev_tlbi_total(&res.events) * 1000 / c->per),
-              (unsigned long long)(res.events.v[EV_FAULT_RESOLVED] * 1000 / c->per));
+              (unsigned long long)(ev_tlbi_total(&res->events) * 1000 / res->per),
+              (unsigned long long)(res->events.v[EV_FAULT_RESOLVED] * 1000 / res->per));
     if (c->baseline)
         jb_printf(&j, ",\"baseline\":\"%s\"", c->baseline);
     char note[256];
@@ -353,11 +382,60 @@ int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
         b->failed++;
         return -1;
     }
-    print_line(b, res.line);
+    print_line(b, res->line);
     b->emitted++;
     if (b->results && b->nresults < b->max_results)
-        b->results[b->nresults++] = res;
+        b->results[b->nresults++] = *res;
     return 0;
+}
+
+int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c)
+{
+    static struct kbench_result res;
+    if (measure_case(b, c, &res) != 0)
+        return -1;
+    return emit_result(b, c, &res);
+}
+
+/* large - small, at least 0 (a figure that shrinks with size has no slope). */
+static uint64_t diff0(uint64_t large, uint64_t small) { return large > small ? large - small : 0; }
+
+/* The marginal interval: median difference, bounded by the most and least
+ * the extra units can have cost (under -icount all three agree). */
+static struct kbench_stats stats_diff(struct kbench_stats l, struct kbench_stats s)
+{
+    return (struct kbench_stats){ diff0(l.min, s.max), diff0(l.median, s.median),
+                                  diff0(l.max, s.min) };
+}
+
+int kbench_measure_slope(struct kbench_ctx *b, const struct kbench_case *small,
+                         const struct kbench_case *large, const struct kbench_case *out)
+{
+    static struct kbench_result rs, rl;
+    if (small->per >= large->per) {
+        printf("%s# bench %s: error: slope of %s needs a larger second size\n", pfx(b),
+               b->bench->name, out->variant ? out->variant : "(null)");
+        b->failed++;
+        return -1;
+    }
+    if (measure_case(b, small, &rs) != 0 || measure_case(b, large, &rl) != 0)
+        return -1;
+    struct kbench_case c = *out;
+    c.per = large->per - small->per;
+    if (!c.variant || !*c.variant || !c.unit || !params_ok(c.params ? c.params : "")) {
+        printf("%s# bench %s: error: malformed slope case\n", pfx(b), b->bench->name);
+        b->failed++;
+        return -1;
+    }
+    rl.per = c.per;
+    rl.cycles = stats_diff(rl.cycles, rs.cycles);
+    rl.instructions = stats_diff(rl.instructions, rs.instructions);
+    rl.time_ns = stats_diff(rl.time_ns, rs.time_ns);
+    for (int e = 0; e < EV_COUNT; e++)
+        rl.events.v[e] = diff0(rl.events.v[e], rs.events.v[e]);
+    snprintf(rl.variant, sizeof(rl.variant), "%s", c.variant);
+    snprintf(rl.params, sizeof(rl.params), "%s", c.params ? c.params : "");
+    return emit_result(b, &c, &rl);
 }
 
 void kbench_unavailable(struct kbench_ctx *b, const char *variant, const char *params,

@@ -200,6 +200,94 @@ static void mprotect_full_run(struct kbench_ctx *b)
 }
 KBENCH(mprotect_full, 31, 0, "mprotect as above over 512 KiB, 8 MiB and 32 MiB");
 
+/* ------------------------------------------------------------ mprotect_slope */
+/* The marginal cost per page of mprotect between a 2 MiB and an 8 MiB region
+ * ((8 MiB figure - 2 MiB figure) / 1536 pages): fixed costs cancel, so the
+ * figure compares one to one with another kernel measured the same way. On
+ * arm64 the note carries Linux's slope measured on the same QEMU under
+ * -icount shift=0 (issue 10: -M virt -cpu max, a static test program as
+ * init; instructions per 4 KiB page). */
+static const char *linux_slope(unsigned folio_kib, bool to_ro)
+{
+#ifdef __aarch64__
+    if (folio_kib == 4)
+        return to_ro ? "125/119/243/220" : "209/203/314/265";
+    return to_ro ? "277/258/62.7/62.4" : "361/342/82/84.5";
+#else
+    (void)folio_kib;
+    (void)to_ro;
+    return NULL;
+#endif
+}
+
+static void mprotect_slope_run(struct kbench_ctx *b)
+{
+    struct saved_params saved;
+    params_save(&saved);
+    uint64_t small_kib = b->quick ? 64 : 2048, large_kib = b->quick ? 256 : 8192;
+    uint64_t small_pages = small_kib * 1024 / PAGE_SIZE, large_pages = large_kib * 1024 / PAGE_SIZE;
+    bool have_range = mmu_caps.tlbi_range || mmu_caps.svinval;
+    bool have_batch = mmu_caps.cont;
+    /* The issue's row: the range policy (one flush for the whole call);
+     * the ASID flush where the CPU has no range operations. */
+    enum tlbi_policy policy = have_range ? TLBI_RANGE : TLBI_ASID;
+    const char *batched = have_range ? "range" : "asid";
+    const char *unbatched = have_range ? "range-unbatched" : "asid-unbatched";
+    for (unsigned order = 0; order <= 4; order += 4) {
+        struct mm *ms = populated_mm(small_pages, order);
+        struct mm *ml = ms ? populated_mm(large_pages, order) : NULL;
+        if (!ml) {
+            kbench_note(b, "error: cannot populate %llu KiB with order-%u folios",
+                        (unsigned long long)large_kib, order);
+            b->failed++;
+            if (ms)
+                mm_destroy(ms);
+            continue;
+        }
+        for (int dir = 0; dir < 2; dir++) {
+            char params[112];
+            snprintf(params, sizeof(params),
+                     "\"from_kib\":%llu,\"to_kib\":%llu,\"folio_kib\":%u,\"op\":\"%s\"",
+                     (unsigned long long)small_kib, (unsigned long long)large_kib, order ? 64 : 4,
+                     dir == 0 ? "rw->ro" : "ro->rw");
+            unsigned to = dir == 0 ? VM_READ : VM_READ | VM_WRITE;
+            for (int batch = have_batch ? 1 : 0; batch >= 0; batch--) {
+                struct mp_arg as = { ms, small_pages, to }, al = { ml, large_pages, to };
+                const char *variant = batch ? batched : unbatched;
+                char note[200];
+                const char *lx = linux_slope(order ? 64 : 4, dir == 0);
+                snprintf(note, sizeof(note),
+                         "%s; (%llu KiB - %llu KiB figures) / %llu pages%s%s",
+                         batch ? "batched" : "unbatched", (unsigned long long)large_kib,
+                         (unsigned long long)small_kib,
+                         (unsigned long long)(large_pages - small_pages),
+                         lx ? "; Linux 6.12/6.16/6.17/7.3 on this QEMU: " : "", lx ? lx : "");
+                struct kbench_case cs = {
+                    .variant = variant, .params = params, .unit = "page", .per = small_pages,
+                    .setup = mp_setup, .op = mp_op, .arg = &as,
+                };
+                struct kbench_case cl = cs;
+                cl.per = large_pages;
+                cl.arg = &al;
+                struct kbench_case out = {
+                    .variant = variant, .params = params, .unit = "page",
+                    .baseline = batch ? unbatched : NULL, .note = note,
+                };
+                tlb_params.policy = policy;
+                tlb_params.asid_threshold = 0;
+                mm_params.batch_mprotect = batch;
+                kbench_measure_slope(b, &cs, &cl, &out);
+                params_restore(&saved);
+            }
+        }
+        mm_destroy(ml);
+        mm_destroy(ms);
+    }
+    params_restore(&saved);
+}
+KBENCH(mprotect_slope, 32, KBENCH_DEFAULT,
+       "mprotect marginal cost per page between 2 MiB and 8 MiB (RW<->RO, 4K/64K folios, batched/unbatched)");
+
 /* ------------------------------------------------------------ numa_hint */
 struct nh_arg {
     struct mm *mm;
@@ -319,6 +407,35 @@ static void numa_migrate_run(struct kbench_ctx *b)
     }
 }
 KBENCH(numa_migrate, 41, 0, "folio migration between NUMA nodes, per page (needs 2 nodes)");
+
+/* ------------------------------------------------------------ fault_roundtrip */
+/* The exception path alone: a read of page 0 (never mapped) through the
+ * probe accessor faults, the mm handler declines at once (no address space
+ * of its own there), the probe's fixup resumes the access with an error.
+ * Entry, syndrome decode, dispatch, fixup lookup and return: what every
+ * fault pays before the mm does anything. */
+#define FR_FAULTS 64
+
+static int fr_op(void *arg)
+{
+    (void)arg;
+    uint64_t val;
+    for (unsigned i = 0; i < FR_FAULTS; i++)
+        if (probe_read64((const volatile void *)(uintptr_t)8, &val) == 0)
+            return -1;      /* page 0 mapped after all */
+    return 0;
+}
+
+static void fault_roundtrip_run(struct kbench_ctx *b)
+{
+    struct kbench_case c = {
+        .variant = "fixup", .params = "\"op\":\"read-unmapped\"", .unit = "fault", .per = FR_FAULTS,
+        .note = "probe read of page 0: exception entry, decode, dispatch (declined), fixup, return",
+        .op = fr_op,
+    };
+    kbench_measure(b, &c);
+}
+KBENCH(fault_roundtrip, 45, KBENCH_DEFAULT, "a minimal fault round trip: fault, fix-up, resume");
 
 /* ------------------------------------------------------------ anon_fault */
 struct af_arg {

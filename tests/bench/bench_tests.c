@@ -14,7 +14,7 @@
 #include "tests/kernel/ktest.h"
 #include <asm/counters.h>
 
-#define MAX_RESULTS 160
+#define MAX_RESULTS 200
 static struct kbench_result results[MAX_RESULTS];
 static struct kbench_ctx ctx;
 static bool all_ran;
@@ -168,7 +168,8 @@ static void selection_and_registry(struct ktest *t)
 {
     static const char *const names[] = { "overhead", "tlb_raw", "first_access", "mprotect",
                                          "mprotect_full", "numa_hint", "numa_migrate",
-                                         "anon_fault", "fork_cow" };
+                                         "anon_fault", "fork_cow", "mprotect_slope",
+                                         "fault_roundtrip" };
     for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
         KEXPECT(t, kbench_find(names[i]) != NULL, "%s not registered", names[i]);
     KEXPECT(t, kbench_find("nonexistent") == NULL);
@@ -295,6 +296,29 @@ static void mprotect_counts(struct ktest *t)
     mprotect_checks(t, "mprotect_full");
 }
 
+/* The marginal figures: one line per folio size, direction and variant,
+ * over the extra pages, each of which changes (a PTE store at least). */
+static void mprotect_slope_counts(struct ktest *t)
+{
+    if (!need_results(t))
+        return;
+    unsigned n = 0;
+    for (unsigned i = 0; i < ctx.nresults; i++) {
+        const struct kbench_result *r = &results[i];
+        if (strcmp(r->bench, "mprotect_slope") != 0)
+            continue;
+        n++;
+        KEXPECT_EQ(t, r->per, 48);      /* quick: 256 KiB - 64 KiB */
+        KEXPECT(t, strstr(r->params, "\"from_kib\":64,\"to_kib\":256,") != NULL, "%s", r->params);
+        KEXPECT(t, ev(r, EV_PTE_STORE) >= r->per, "%s {%s}: %llu PTE stores", r->variant, r->params,
+                (unsigned long long)ev(r, EV_PTE_STORE));
+        KEXPECT_EQ(t, ev(r, EV_FAULT_RESOLVED), 0);
+        KEXPECT(t, r->instructions.min <= r->instructions.median &&
+                   r->instructions.median <= r->instructions.max);
+    }
+    KEXPECT_EQ(t, n, 2 * 2 * (mmu_caps.cont ? 2 : 1));
+}
+
 static void numa_hint_counts(struct ktest *t)
 {
     if (!need_results(t))
@@ -329,6 +353,19 @@ static void numa_migrate_counts(struct ktest *t)
     KASSERT(t, m4 && m64);
     KEXPECT(t, tlbi(m4) >= 1 && tlbi(m64) >= 1);
     KEXPECT(t, ev(m4, EV_PTE_STORE) >= 2 * m4->per, "break and make: 2 stores per page");
+}
+
+static void fault_roundtrip_counts(struct ktest *t)
+{
+    if (!need_results(t))
+        return;
+    const struct kbench_result *r = find("fault_roundtrip", "fixup", NULL);
+    KASSERT(t, r != NULL);
+    /* Every fault taken, none resolved, nothing written. */
+    uint64_t faults = ev(r, EV_FAULT_TRANSLATION) + ev(r, EV_FAULT_PAGE);
+    KEXPECT_EQ(t, faults, r->per);
+    KEXPECT_EQ(t, ev(r, EV_FAULT_RESOLVED), 0);
+    KEXPECT_EQ(t, ev(r, EV_PTE_STORE), 0);
 }
 
 static void anon_fault_counts(struct ktest *t)
@@ -368,8 +405,10 @@ static const struct ktest_case bench_cases[] = {
     KTEST_CASE(tlb_raw_counts),
     KTEST_CASE(first_access_counts),
     KTEST_CASE(mprotect_counts),
+    KTEST_CASE(mprotect_slope_counts),
     KTEST_CASE(numa_hint_counts),
     KTEST_CASE(numa_migrate_counts),
+    KTEST_CASE(fault_roundtrip_counts),
     KTEST_CASE(anon_fault_counts),
     KTEST_CASE(fork_cow_counts),
 };

@@ -65,6 +65,7 @@ struct kbench_result {
     char variant[32];
     char params[128];
     uint64_t per;
+    unsigned reps;
     struct kbench_stats cycles, instructions, time_ns;
     struct ev_snapshot events;      /* deltas of the median repetition */
     char line[1536];                /* the JSON object as printed */
@@ -84,11 +85,28 @@ struct kbench_ctx {
 /* Measure and print one case. Returns 0, or -1 if setup/op failed (a
  * "# bench ...: error" line is printed instead of a result). */
 int kbench_measure(struct kbench_ctx *b, const struct kbench_case *c);
+/* The marginal cost of one operation between two sizes: measure `small`
+ * and `large` (the same operation over small->per and large->per units),
+ * print one line for `out` (variant, params, unit, baseline, note; its per
+ * is ignored) whose figures are large minus small over
+ * large->per - small->per units. Fixed costs (the call, the final flush,
+ * the walk down to the first table) cancel, so the per-unit figure
+ * compares one to one with another kernel's slope. Events are differences
+ * too (0 where the small size had more). 0, or -1 after an error line. */
+int kbench_measure_slope(struct kbench_ctx *b, const struct kbench_case *small,
+                         const struct kbench_case *large, const struct kbench_case *out);
 /* Report a variant that this machine or boot cannot run (a comment line). */
 void kbench_unavailable(struct kbench_ctx *b, const char *variant, const char *params,
                         const char *why);
 /* A "# bench <name>: ..." comment line. */
 void kbench_note(struct kbench_ctx *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Profiler markers (tools/profile.py): called around each timed operation,
+ * after each measured case and before each printed result. */
+void kbench_profile_op_begin(void);
+void kbench_profile_op_end(void);
+void kbench_profile_case_end(void);
+void kbench_profile_emit(void);
 
 /* Registered benchmarks. */
 extern const struct kbench *const __kbench_start[], *const __kbench_end[];
