@@ -21,7 +21,7 @@ ifeq ($(ARCH),arm64)
 CROSS ?= aarch64-linux-gnu-
 CROSS_PKG := gcc-aarch64-linux-gnu
 PICOLIBC_PKG := picolibc-aarch64-linux-gnu
-ARCH_CFLAGS := -march=armv8-a -mgeneral-regs-only -mstrict-align -DBOARD_DTB_PROBE=0x40000000ULL
+ARCH_CFLAGS := -march=armv8-a -mgeneral-regs-only -mstrict-align -mno-outline-atomics -DBOARD_DTB_PROBE=0x40000000ULL
 ARCH_ASFLAGS := -march=armv8.4-a
 ARCH_LDFLAGS := -march=armv8-a
 LINKER_SCRIPT := linker/arm64-virt.ld
