@@ -5,11 +5,10 @@
  */
 #include <string.h>
 #include "boot/trap.h"
-#include "mmu/events.h"
 
-static fault_handler_t fault_handler;
-static struct fault_record faults;
-static unsigned dispatch_depth;
+struct fault_state fault_state;
+#define fault_handler fault_state.handler
+#define faults fault_state.record
 
 static const char *const kind_names[FAULT_KIND_COUNT] = {
     [FAULT_TRANSLATION] = "translation", [FAULT_PERMISSION] = "permission",
@@ -36,25 +35,3 @@ fault_handler_t trap_set_fault_handler(fault_handler_t h)
 
 void trap_reset_faults(void) { memset(&faults, 0, sizeof(faults)); }
 const struct fault_record *trap_faults(void) { return &faults; }
-
-enum fault_result fault_dispatch(const struct fault_info *fi, void *frame)
-{
-    static const enum mm_event ev[FAULT_KIND_COUNT] = {
-        [FAULT_TRANSLATION] = EV_FAULT_TRANSLATION, [FAULT_PERMISSION] = EV_FAULT_PERMISSION,
-        [FAULT_ACCESS_FLAG] = EV_FAULT_ACCESS_FLAG, [FAULT_PAGE] = EV_FAULT_PAGE,
-    };
-    if (ev[fi->kind])
-        ev_inc(ev[fi->kind]);
-    faults.count++;
-    faults.last = *fi;
-    if (dispatch_depth > 0)
-        trap_unexpected("fault inside the fault handler", frame);
-    dispatch_depth++;
-    enum fault_result r = fault_handler ? fault_handler(fi) : FAULT_UNHANDLED;
-    dispatch_depth--;
-    if (r == FAULT_HANDLED)
-        ev_inc(EV_FAULT_RESOLVED);
-    else
-        faults.unresolved++;
-    return r;
-}

@@ -8,6 +8,7 @@
 #define BOOT_TRAP_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "mmu/events.h"
 
 enum access_type { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
 enum fault_kind {
@@ -41,9 +42,6 @@ typedef enum fault_result (*fault_handler_t)(const struct fault_info *fi);
  * Returns the previous one. */
 fault_handler_t trap_set_fault_handler(fault_handler_t h);
 
-/* Count and record one fault and run the registered handler (boot/fault.c;
- * shared with the host's simulated MMU). */
-enum fault_result fault_dispatch(const struct fault_info *fi, void *frame);
 
 /* Called by the arch layer for every data/instruction abort or page fault.
  * Runs the handler; if it does not resolve the fault and the faulting
@@ -71,4 +69,37 @@ struct fault_record {
 };
 void trap_reset_faults(void);
 const struct fault_record *trap_faults(void);
+
+/* Count and record one fault and run the registered handler: inline in the
+ * kernel's trap path (boot/trap.c) and the host's simulated MMU, its state
+ * in boot/fault.c. */
+struct fault_state {
+    fault_handler_t handler;
+    struct fault_record record;
+    unsigned depth;             /* a fault inside the handler is fatal */
+};
+extern struct fault_state fault_state;
+
+static inline enum fault_result fault_dispatch(const struct fault_info *fi, void *frame)
+{
+    static const enum mm_event ev[FAULT_KIND_COUNT] = {
+        [FAULT_TRANSLATION] = EV_FAULT_TRANSLATION, [FAULT_PERMISSION] = EV_FAULT_PERMISSION,
+        [FAULT_ACCESS_FLAG] = EV_FAULT_ACCESS_FLAG, [FAULT_PAGE] = EV_FAULT_PAGE,
+    };
+    struct fault_state *st = &fault_state;
+    if (ev[fi->kind])
+        ev_inc(ev[fi->kind]);
+    st->record.count++;
+    st->record.last = *fi;
+    if (st->depth > 0)
+        trap_unexpected("fault inside the fault handler", frame);
+    st->depth++;
+    enum fault_result r = st->handler ? st->handler(fi) : FAULT_UNHANDLED;
+    st->depth--;
+    if (r == FAULT_HANDLED)
+        ev_inc(EV_FAULT_RESOLVED);
+    else
+        st->record.unresolved++;
+    return r;
+}
 #endif

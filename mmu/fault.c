@@ -63,11 +63,12 @@ static int do_anonymous(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep
             base = addr;
         }
     }
-    struct page *head = folio_alloc(order, -1, true);
+    uint64_t pfn;
+    struct page *head = folio_alloc_pfn(order, -1, true, &pfn);
     if (!head && order) {
         order = 0;
         base = addr;
-        head = folio_alloc(0, -1, true);
+        head = folio_alloc_pfn(0, -1, true, &pfn);
     }
     if (!head)
         return MM_ENOMEM;
@@ -75,7 +76,7 @@ static int do_anonymous(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep
     /* New writable entries, young and dirty. A whole 64 KiB folio is mapped
      * as contiguous blocks right away: the entries were empty, so no
      * break-before-make is needed. */
-    uint64_t pfn = page_to_pfn(head), n = 1ULL << order;
+    uint64_t n = 1ULL << order;
     pte_t e = pte_mkwrite(pte_mkdirty_sd(pte_mkyoung(pfn_pte(pfn, vma_page_prot(v)))));
     bool cont = order >= 4 && mmu_caps.cont;
     for (uint64_t i = 0; i < n; i++) {

@@ -14,10 +14,17 @@ bool mm_is_zero_page(const struct page *p) { return p && p == zero_page; }
 
 struct page *folio_alloc(unsigned order, int node, bool zero)
 {
+    uint64_t pfn;
+    return folio_alloc_pfn(order, node, zero, &pfn);
+}
+
+struct page *folio_alloc_pfn(unsigned order, int node, bool zero, uint64_t *pfn)
+{
     uint64_t pa = palloc_alloc(order, node, zero ? PA_ZERO : 0);
     if (!pa)
         return NULL;
-    struct page *head = phys_to_page(pa);
+    *pfn = pa >> PAGE_SHIFT;
+    struct page *head = pfn_to_page(*pfn);
     head->order = (uint8_t)order;
     head->refcount = 0;
     for (unsigned i = 0; i < (1u << order); i++) {

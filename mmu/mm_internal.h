@@ -32,6 +32,8 @@ unsigned vma_hw_prot(const struct vma *v);   /* PROT_* bits of vma_page_prot */
 extern struct page *zero_page;
 struct page *vm_normal_page(const struct vma *v, uint64_t addr, pte_t pte);  /* NULL: zero page, not present */
 struct page *folio_alloc(unsigned order, int node, bool zero);
+/* The same, and the head's pfn in *pfn (no page_to_pfn() lookup after). */
+struct page *folio_alloc_pfn(unsigned order, int node, bool zero, uint64_t *pfn);
 void folio_get(struct page *head);
 void folio_put(struct page *head);              /* frees at zero references */
 void page_add_map(struct page *p);              /* mapcount++ and a folio reference */

@@ -147,17 +147,30 @@ static inline struct pa_range *range_of_page(const struct page *p)
     return range_of_page_idx(p, &idx);
 }
 
-/* Zero 2^order pages with plain 64-bit stores, 32 to an iteration (the
- * kernel's memset stores 8 bytes at a time too, with 4 times the loop
- * overhead). The attribute keeps the compiler from calling memset. */
+/* Zero `bytes` (a multiple of 256) with plain 64-bit stores, 32 to an
+ * iteration (the kernel's memset stores 8 bytes at a time too, with 4 times
+ * the loop overhead). The attribute keeps the compiler from calling memset.
+ * The fallback of arch_zero_pages(), and what the host tests use. */
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
-static void zero_pages(phys_addr_t pa, unsigned order)
+void palloc_zero_stores(void *p, size_t bytes)
 {
-    uint64_t *q = (uint64_t *)(uintptr_t)pa, *end = q + ((PAGE_SIZE / 8) << order);
+    uint64_t *q = p, *end = q + bytes / 8;
     for (; q < end; q += 32)
 #pragma GCC unroll 32
         for (unsigned i = 0; i < 32; i++)
             q[i] = 0;
+}
+
+/* An architecture with a cache-block zeroing instruction (arm64 DC ZVA,
+ * riscv Zicboz cbo.zero) overrides this. */
+__attribute__((weak)) void arch_zero_pages(void *p, size_t bytes)
+{
+    palloc_zero_stores(p, bytes);
+}
+
+static void zero_pages(phys_addr_t pa, unsigned order)
+{
+    arch_zero_pages((void *)(uintptr_t)pa, PAGE_SIZE << order);
 }
 
 static void fl_remove(struct pa_node *n, unsigned order, struct page *p)
@@ -249,11 +262,24 @@ struct page *phys_to_page(phys_addr_t pa)
     return r ? range_page(r, pfn) : NULL;
 }
 
+static __attribute__((noinline)) phys_addr_t page_to_phys_search(const struct page *p)
+{
+    uint64_t idx;
+    struct pa_range *r = range_of_page_search(p, &idx);
+    return r ? (phys_addr_t)(r->start_pfn + idx) << PAGE_SHIFT : 0;
+}
+
+/* The checked index first, in a leaf without a stack frame; the search for
+ * a pointer that is not what it claims is out of line. */
 phys_addr_t page_to_phys(const struct page *p)
 {
     uint64_t idx;
-    struct pa_range *r = range_of_page_idx(p, &idx);
-    return r ? (phys_addr_t)(r->start_pfn + idx) << PAGE_SHIFT : 0;
+    if ((uintptr_t)p % _Alignof(struct page) == 0) {
+        unsigned i = p->range;
+        if (i < nr_ranges && range_holds(&ranges[i], p, &idx))
+            return (phys_addr_t)(ranges[i].start_pfn + idx) << PAGE_SHIFT;
+    }
+    return page_to_phys_search(p);
 }
 
 struct page *page_head(struct page *p)
@@ -570,9 +596,11 @@ static phys_addr_t alloc_from_node(int nid, unsigned order, unsigned flags)
 
     struct page *p = n->free[o].head;
     fl_remove(n, o, p);
-    uint64_t idx;
-    struct pa_range *r = range_of_page_idx(p, &idx);
-    uint64_t pfn = r->start_pfn + idx;
+    /* A free-list entry is a struct page of this allocator: its range
+     * index is trusted (no validation as page_to_phys() does for a caller's
+     * pointer). */
+    struct pa_range *r = &ranges[p->range];
+    uint64_t pfn = r->start_pfn + (uint64_t)(p - r->map);
     phys_addr_t pa = (phys_addr_t)pfn << PAGE_SHIFT;
 
     /* keep the lower half, give the upper halves back */
@@ -581,10 +609,8 @@ static phys_addr_t alloc_from_node(int nid, unsigned order, unsigned flags)
         fl_add(n, o, range_page(r, pfn + (1ull << o)), false);
     }
 
-    page_clear(p);
-    p->flags = PG_HEAD;
-    p->order = (uint8_t)order;
-    p->refcount = 1;
+    *p = (struct page){ .flags = PG_HEAD, .order = (uint8_t)order, .node = p->node,
+                        .range = p->range, .refcount = 1 };
     for (uint64_t i = 1; i < (1ull << order); i++) {
         page_clear(&p[i]);
         p[i].flags = PG_TAIL;

@@ -77,6 +77,14 @@ struct palloc_stats {
     uint64_t total_pages, free_pages, reserved_pages;   /* allocated = total - free - reserved */
     uint64_t free_blocks[MAX_ORDER + 1];
 };
+/* Zero memory the allocator hands out with PA_ZERO: `bytes` is a multiple of
+ * the page size, p is page aligned and mapped Normal cacheable. An arch with
+ * a block-zeroing instruction provides it; else palloc_zero_stores(). Like
+ * plain stores, what it writes is ordered by the barriers that publish a
+ * table (arm64 DC ZVA and riscv cbo.zero are stores for memory ordering). */
+void arch_zero_pages(void *p, size_t bytes);
+void palloc_zero_stores(void *p, size_t bytes);
+
 /* Stats of one node (all zero for an unknown/empty node). */
 void palloc_node_stats(int node, struct palloc_stats *out);
 

@@ -47,31 +47,42 @@ static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f,
  * translation, 0x08-0x0b access flag, 0x0c-0x0f permission, the level in
  * bits 1:0.
  */
+/* DFSC/IFSC -> what trap_fault() gets: bit 7 set for the codes it handles,
+ * the fault kind in bits 4-6, the level + 1 in bits 0-3 (0 = -1, FEAT_LPA2). */
+#define FSC(kind, level) (0x80 | (kind) << 4 | ((level) + 1))
+static const uint8_t fsc_decode[64] = {
+    [0x04] = FSC(FAULT_TRANSLATION, 0), [0x05] = FSC(FAULT_TRANSLATION, 1),
+    [0x06] = FSC(FAULT_TRANSLATION, 2), [0x07] = FSC(FAULT_TRANSLATION, 3),
+    [0x08] = FSC(FAULT_ACCESS_FLAG, 0), [0x09] = FSC(FAULT_ACCESS_FLAG, 1),
+    [0x0a] = FSC(FAULT_ACCESS_FLAG, 2), [0x0b] = FSC(FAULT_ACCESS_FLAG, 3),
+    [0x0c] = FSC(FAULT_PERMISSION, 0), [0x0d] = FSC(FAULT_PERMISSION, 1),
+    [0x0e] = FSC(FAULT_PERMISSION, 2), [0x0f] = FSC(FAULT_PERMISSION, 3),
+    [0x2b] = FSC(FAULT_TRANSLATION, -1),
+};
+
+/*
+ * Every exception: a synchronous instruction or data abort taken from the
+ * kernel (current EL, SP_ELx) that is a translation fault (levels 0-3, or
+ * -1 with FEAT_LPA2: 0x2b), an access-flag fault or a permission fault goes
+ * to trap_fault(); anything else is unexpected. Fault status codes
+ * (DFSC/IFSC): 0x04-0x07 translation, 0x08-0x0b access flag, 0x0c-0x0f
+ * permission, the level in bits 1:0 (fsc_decode above).
+ */
 void arm64_exception(struct trap_frame *f, uint64_t kind)
 {
-    static const uint8_t kind_of_fsc[3] = { FAULT_TRANSLATION, FAULT_ACCESS_FLAG, FAULT_PERMISSION };
     uint64_t esr = f->esr;
-    unsigned ec = ESR_EC(esr), fsc = ESR_FSC(esr);
+    unsigned ec = ESR_EC(esr);
     bool data = (ec | 1) == EC_DABT_CUR;        /* EC_DABT_LOW or EC_DABT_CUR */
-    if ((kind & 3) != 0 || (!data && (ec | 1) != EC_IABT_CUR))
-        unexpected(f, kind);
-    struct fault_info fi = { .addr = f->far, .pc = f->elr, .syndrome = esr };
-    if (fsc - 0x04u < 12u) {
-        fi.kind = (enum fault_kind)kind_of_fsc[(fsc - 0x04u) >> 2];
-        fi.level = (int)(fsc & 3);
-    } else if (fsc == 0x2b) {
-        fi.kind = FAULT_TRANSLATION;
-        fi.level = -1;
-    } else {
+    unsigned d = fsc_decode[ESR_FSC(esr) & 63];
+    if ((kind & 3) != 0 || (!data && (ec | 1) != EC_IABT_CUR) || !(d & 0x80))
         unexpected(f, kind);                    /* alignment and the rest */
-    }
     /* Cache maintenance faults report WnR = 1 but are reads of the mapping. */
-    if (!data)
-        fi.access = ACCESS_EXEC;
-    else if ((esr & (ESR_ISS_WNR | ESR_ISS_CM)) == ESR_ISS_WNR)
-        fi.access = ACCESS_WRITE;
-    else
-        fi.access = ACCESS_READ;
+    struct fault_info fi = {
+        .addr = f->far, .pc = f->elr, .syndrome = esr,
+        .access = !data ? ACCESS_EXEC
+                : (esr & (ESR_ISS_WNR | ESR_ISS_CM)) == ESR_ISS_WNR ? ACCESS_WRITE : ACCESS_READ,
+        .kind = (enum fault_kind)((d >> 4) & 7), .level = (int)(d & 15) - 1,
+    };
     trap_fault(&fi, f);
 }
 

@@ -30,9 +30,17 @@ static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f)
     trap_unexpected(what, f);
 }
 
+extern char riscv_cboz_trial[];
+extern volatile bool riscv_cboz_trapped;
+
 void riscv_trap(struct trap_frame *f)
 {
     uint64_t c = f->cause;
+    if (c == CAUSE_ILLEGAL_INSN && f->epc == (uintptr_t)riscv_cboz_trial) {
+        riscv_cboz_trapped = true;      /* arch/riscv64/mmu.c's Zicboz trial */
+        f->epc += 4;
+        return;
+    }
     if (c != CAUSE_INSN_PAGE_FAULT && c != CAUSE_LOAD_PAGE_FAULT && c != CAUSE_STORE_PAGE_FAULT)
         unexpected(f);
     struct fault_info fi = {

@@ -3,6 +3,7 @@
 #include "boot/boot.h"
 #include "boot/bootargs.h"
 #include <asm/mmu.h>
+#include "mmu/page_alloc.h"
 
 struct mmu_caps mmu_caps;
 
@@ -14,6 +15,13 @@ struct mmu_caps mmu_caps;
 static uint64_t satp_mode;
 
 static const char *isa = "";
+
+/* Zicboz cbo.zero block size in bytes, 0 while not usable: the ISA string
+ * must name zicboz, the cpu node give riscv,cboz-block-size, and a trial
+ * cbo.zero must not trap (S-mode may execute it only if the firmware set
+ * menvcfg.CBZE, which S-mode cannot read). */
+static unsigned cboz_bytes, cboz_dt_bytes;
+volatile bool riscv_cboz_trapped;       /* set by riscv_trap() for the trial */
 
 static bool isa_has(const char *ext)
 {
@@ -48,6 +56,13 @@ void arch_mmu_probe(void)
     mmu_caps.cont = isa_has("svnapot");
     mmu_caps.svinval = isa_has("svinval");
     mmu_caps.svpbmt = isa_has("svpbmt");
+    if (isa_has("zicboz") &&
+        dt_get_prop(boot.dtb, boot.dt.total_size, path, "riscv,cboz-block-size", &val, &len) == 0 &&
+        len == 4) {
+        uint32_t b = dt_be32(val);
+        if (b >= 16 && b <= PAGE_SIZE && (b & (b - 1)) == 0)
+            cboz_dt_bytes = b;
+    }
     mmu_caps.tlbi_range = false;
     mmu_caps.caches_invalid = true;
     mmu_caps.broadcast_tlbi = false;        /* one hart; remote fences come with SMP */
@@ -69,6 +84,36 @@ void arch_mmu_enable(uint64_t root_pa)
     __asm__ volatile("sfence.vma" ::: "memory");
     if ((csr_read(satp) >> 60) != (satp_mode >> 60))
         panic("satp mode %llu not accepted", (unsigned long long)(satp_mode >> 60));
+    if (cboz_dt_bytes) {
+        /* The trial: an illegal-instruction trap at riscv_cboz_trial is
+         * skipped by riscv_trap(), which sets riscv_cboz_trapped. */
+        static uint8_t scratch[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+        riscv_cboz_trapped = false;
+        __asm__ volatile(".globl riscv_cboz_trial\nriscv_cboz_trial:\n\t"
+                         ".insn i 0x0f, 2, x0, %0, 4" :: "r"(scratch) : "memory");
+        if (!riscv_cboz_trapped)
+            cboz_bytes = cboz_dt_bytes;
+    }
+}
+
+/* Zero whole pages with cbo.zero, one cache block per instruction (64
+ * bytes on QEMU: 64 per 4 KiB instead of 512 stores). cbo.zero is a store
+ * for the memory model: the fence w,w that publishes a zeroed table orders
+ * it too. Encoding: MISC-MEM, funct3 2, rd 0, imm 4 (cbo.zero rs1). */
+void arch_zero_pages(void *p, size_t bytes)
+{
+    uintptr_t a = (uintptr_t)p, end = a + bytes;
+    if (cboz_bytes == 64) {
+        for (; a < end; a += 256)
+            __asm__ volatile(".insn i 0x0f, 2, x0, %0, 4\n\t.insn i 0x0f, 2, x0, %1, 4\n\t"
+                             ".insn i 0x0f, 2, x0, %2, 4\n\t.insn i 0x0f, 2, x0, %3, 4"
+                             :: "r"(a), "r"(a + 64), "r"(a + 128), "r"(a + 192) : "memory");
+    } else if (cboz_bytes) {
+        for (; a < end; a += cboz_bytes)
+            __asm__ volatile(".insn i 0x0f, 2, x0, %0, 4" :: "r"(a) : "memory");
+    } else {
+        palloc_zero_stores(p, bytes);
+    }
 }
 
 unsigned arch_switch_root(uint64_t root_pa, uint16_t asid)
@@ -102,9 +147,10 @@ void icache_sync(uint64_t va, uint64_t len)
 
 void arch_mmu_describe(void)
 {
-    printf("# mmu: riscv64 Sv%d (%d levels), %u-bit ASIDs, HW A/D %s, Svnapot %s, Svinval %s, Svpbmt %s\n",
+    printf("# mmu: riscv64 Sv%d (%d levels), %u-bit ASIDs, HW A/D %s, Svnapot %s, Svinval %s, Svpbmt %s, page zeroing %s\n",
            mmu_caps.va_bits, mmu_caps.levels, mmu_caps.asid_bits,
            mmu_caps.hw_af ? "on (Svadu)" : "off (A/D faults, Svade)",
            mmu_caps.cont ? "yes" : "no", mmu_caps.svinval ? "yes" : "no",
-           mmu_caps.svpbmt ? "yes" : "no");
+           mmu_caps.svpbmt ? "yes" : "no",
+           cboz_bytes ? "cbo.zero" : cboz_dt_bytes ? "stores (cbo.zero traps: menvcfg.CBZE clear)" : "stores");
 }

@@ -511,6 +511,32 @@ static uint64_t free_pages_all(void)
     return n;
 }
 
+/* PA_ZERO through the arch's block-zeroing instruction (arm64 DC ZVA,
+ * riscv cbo.zero) or stores: a block filled with a pattern, freed, and taken
+ * back (the free lists are LIFO: the same block) reads all zero, every byte
+ * of every page, for a single page and a 64 KiB block. */
+static void zeroed_alloc_is_zero(struct ktest *t)
+{
+    for (unsigned order = 0; order <= 4; order += 4) {
+        uint64_t bytes = PAGE_SIZE << order;
+        uint64_t pa = palloc_alloc(order, -1, 0);
+        KASSERT(t, pa != 0);
+        volatile uint64_t *w = (volatile uint64_t *)(uintptr_t)pa;
+        for (uint64_t i = 0; i < bytes / 8; i++)
+            w[i] = 0xa5a5a5a5a5a5a5a5ULL ^ i;
+        palloc_free(pa, order);
+        uint64_t again = palloc_alloc(order, -1, PA_ZERO);
+        KEXPECT_EQ(t, again, pa);
+        KASSERT(t, again != 0);
+        w = (volatile uint64_t *)(uintptr_t)again;
+        uint64_t nonzero = 0;
+        for (uint64_t i = 0; i < bytes / 8; i++)
+            nonzero += w[i] != 0;
+        KEXPECT_EQ(t, nonzero, 0);
+        palloc_free(again, order);
+    }
+}
+
 /* Take free pages until `leave` are left; returns how many were taken. */
 static uint64_t hog[70000];
 static unsigned exhaust_memory(uint64_t leave)
@@ -664,6 +690,7 @@ static const struct ktest_case mm_cases[] = {
     KTEST_CASE(cow_after_fork),
     KTEST_CASE(segv_on_bad_access),
     KTEST_CASE(exec_of_user_page_refused),
+    KTEST_CASE(zeroed_alloc_is_zero),
     KTEST_CASE(no_page_leaks),
 };
 KTEST_SUITE(mm, 30, .before = before, .after = after);
