@@ -742,7 +742,9 @@ def render_tables(results, warnings_out=None):
         if have_instr:
             head.append(f"instr/{unit}")
         # Per-unit event figures the kernel computed (integers in thousandths).
-        per_extra = [(k, k.split("_")[0]) for k in PER_EXTRA
+        # faults_milli counts resolved faults (EV_FAULT_RESOLVED); say so.
+        per_extra = [(k, {"faults": "resolved faults"}.get(k.split("_")[0], k.split("_")[0]))
+                     for k in PER_EXTRA
                      if any(_is_num(r["per"].get(k)) for r in group)]
         head += [f"{lbl}/{unit}" for _, lbl in per_extra]
         head += events
