@@ -36,6 +36,9 @@ static void setup_memory(void)
         palloc_reserve(dt->reserved[i].base, dt->reserved[i].size);
     if (palloc_init() < 0)
         panic("no usable memory");
+    /* Per-node lists of single pages in front of the buddy lists (Linux's
+     * pcp lists): 16-page refills, up to 128 pages per node. */
+    palloc_set_pcp(128);
     for (int n = 0; n < palloc_nr_nodes(); n++) {
         struct palloc_stats st;
         palloc_node_stats(n, &st);

@@ -58,6 +58,7 @@ enum {
     PG_RESERVED       = 1u << 1,
     PG_HEAD           = 1u << 2,     /* head of an allocated block */
     PG_TAIL           = 1u << 3,
+    PG_PCP            = 1u << 4,     /* free, on its node's list of single pages */
     /* bits 8.. reserved for the mm core: */
     PG_ANON           = 1u << 8,
     PG_ANON_EXCLUSIVE = 1u << 9,

@@ -41,6 +41,9 @@ struct pa_freelist {
 struct pa_node {
     /* lock would go here */
     struct pa_freelist free[MAX_ORDER + 1];
+    uint32_t nonempty;               /* bit o: free[o] has a block (an O(1) search) */
+    struct page *pcp, *pcp_tail;     /* free single pages in front of the buddy lists */
+    uint64_t pcp_count;
     uint64_t free_blocks[MAX_ORDER + 1];
     uint64_t total_pages, free_pages, reserved_pages;
 };
@@ -64,6 +67,7 @@ static struct pa_resv resv[PA_MAX_RESERVED];
 static unsigned nr_resv;
 static struct pa_node nodes[PA_MAX_NODES];
 static bool initialised;
+static unsigned pcp_high;            /* 0: no page lists (the default) */
 
 void (*palloc_panic_hook)(const char *msg);
 
@@ -184,6 +188,8 @@ static void fl_remove(struct pa_node *n, unsigned order, struct page *p)
         p->next->prev = p->prev;
     else
         fl->tail = p->prev;
+    if (!fl->head)
+        n->nonempty &= ~(1u << order);
     p->next = p->prev = NULL;
     n->free_blocks[order]--;
     n->free_pages -= 1ull << order;
@@ -193,6 +199,7 @@ static void fl_remove(struct pa_node *n, unsigned order, struct page *p)
 static void fl_add(struct pa_node *n, unsigned order, struct page *p, bool at_tail)
 {
     struct pa_freelist *fl = &n->free[order];
+    n->nonempty |= 1u << order;
     p->flags = PG_FREE;
     p->order = (uint8_t)order;
     p->refcount = 0;
@@ -318,6 +325,7 @@ void palloc_reset(void)
     nr_ranges = 0;
     nr_resv = 0;
     initialised = false;
+    pcp_high = 0;
 }
 
 int palloc_add_range(phys_addr_t base, uint64_t size, int node)
@@ -387,6 +395,7 @@ int palloc_reserve(phys_addr_t base, uint64_t size)
     uint64_t e = (end >> PAGE_SHIFT) + ((end & (PAGE_SIZE - 1)) ? 1 : 0);
 
     if (initialised) {
+        palloc_drain_pcp();          /* a page on a list is free, not in a buddy block */
         /* First pass: refuse if any page in the region is allocated. */
         for (unsigned i = 0; i < nr_ranges; i++) {
             struct pa_range *r = &ranges[i];
@@ -585,15 +594,15 @@ int palloc_init(void)
 /* ------------------------------------------------------------------ */
 /* alloc / free                                                       */
 
-static phys_addr_t alloc_from_node(int nid, unsigned order, unsigned flags)
+/* Take a free block of 2^order pages from node n's buddy lists, splitting
+ * a larger one if needed (the lower half is kept, the upper halves go back).
+ * The head's struct page is not initialised. NULL if there is none. */
+static struct page *buddy_take(struct pa_node *n, unsigned order)
 {
-    struct pa_node *n = &nodes[nid];
-    unsigned o = order;
-    while (o <= MAX_ORDER && !n->free[o].head)
-        o++;
-    if (o > MAX_ORDER)
-        return 0;
-
+    uint32_t avail = n->nonempty >> order;
+    if (!avail)
+        return NULL;
+    unsigned o = order + (unsigned)__builtin_ctz(avail);
     struct page *p = n->free[o].head;
     fl_remove(n, o, p);
     /* A free-list entry is a struct page of this allocator: its range
@@ -601,14 +610,91 @@ static phys_addr_t alloc_from_node(int nid, unsigned order, unsigned flags)
      * pointer). */
     struct pa_range *r = &ranges[p->range];
     uint64_t pfn = r->start_pfn + (uint64_t)(p - r->map);
-    phys_addr_t pa = (phys_addr_t)pfn << PAGE_SHIFT;
-
-    /* keep the lower half, give the upper halves back */
     while (o > order) {
         o--;
         fl_add(n, o, range_page(r, pfn + (1ull << o)), false);
     }
+    return p;
+}
 
+/*
+ * Per-node lists of free single pages (Linux's per-CPU page lists; one per
+ * node here). An order-0 allocation pops the most recently freed (cache
+ * hot) one; an empty list is refilled
+ * with a whole 2^PCP_BATCH_ORDER block taken from the buddy lists at once
+ * (one split instead of one per page), or a single page when memory is too
+ * fragmented for that. An order-0 free pushes the page; a list longer than
+ * pcp_high gives its PCP_BATCH coldest pages back to the buddy lists
+ * (merging). Pages
+ * on a list count as free (free_pages), flagged PG_PCP; a higher-order
+ * allocation that fails drains every list and tries again.
+ */
+#define PCP_BATCH_ORDER 4
+#define PCP_BATCH (1u << PCP_BATCH_ORDER)
+
+static void pcp_push(struct pa_node *n, struct page *p)
+{
+    *p = (struct page){ .flags = PG_PCP, .node = p->node, .range = p->range, .next = n->pcp };
+    if (n->pcp)
+        n->pcp->prev = p;
+    else
+        n->pcp_tail = p;
+    n->pcp = p;
+    n->pcp_count++;
+    n->free_pages++;
+}
+
+static void pcp_refill(struct pa_node *n)
+{
+    unsigned cnt = PCP_BATCH;
+    struct page *p = buddy_take(n, PCP_BATCH_ORDER);
+    if (!p) {
+        cnt = 1;
+        p = buddy_take(n, 0);
+        if (!p)
+            return;
+    }
+    /* buddy_take() took them off free_pages; pcp_push() counts them again. */
+    for (unsigned i = cnt; i-- > 0;)
+        pcp_push(n, &p[i]);          /* the lowest address on top */
+}
+
+static void buddy_free(struct pa_range *r, uint64_t pfn, unsigned order);
+
+static void pcp_drain_node(struct pa_node *n, uint64_t keep)
+{
+    while (n->pcp_count > keep) {
+        struct page *p = n->pcp_tail;        /* the coldest: freed longest ago */
+        n->pcp_tail = p->prev;
+        if (p->prev)
+            p->prev->next = NULL;
+        else
+            n->pcp = NULL;
+        n->pcp_count--;
+        n->free_pages--;             /* buddy_free() counts it again */
+        struct pa_range *r = &ranges[p->range];
+        buddy_free(r, r->start_pfn + (uint64_t)(p - r->map), 0);
+    }
+}
+
+void palloc_drain_pcp(void)
+{
+    for (int i = 0; i < PA_MAX_NODES; i++)
+        pcp_drain_node(&nodes[i], 0);
+}
+
+void palloc_set_pcp(unsigned high)
+{
+    palloc_drain_pcp();
+    pcp_high = high == 0 ? 0 : high < 2 * PCP_BATCH ? 2 * PCP_BATCH : high > PALLOC_PCP_MAX ? PALLOC_PCP_MAX : high;
+}
+
+/* Hand out block p (2^order pages, taken off a list): head and tail
+ * states, zeroed on request. */
+static inline phys_addr_t alloc_finish(struct page *p, unsigned order, unsigned flags)
+{
+    struct pa_range *r = &ranges[p->range];
+    phys_addr_t pa = (phys_addr_t)(r->start_pfn + (uint64_t)(p - r->map)) << PAGE_SHIFT;
     *p = (struct page){ .flags = PG_HEAD, .order = (uint8_t)order, .node = p->node,
                         .range = p->range, .refcount = 1 };
     for (uint64_t i = 1; i < (1ull << order); i++) {
@@ -621,10 +707,39 @@ static phys_addr_t alloc_from_node(int nid, unsigned order, unsigned flags)
     return pa;
 }
 
-phys_addr_t palloc_alloc(unsigned order, int node, unsigned flags)
+static inline struct page *pcp_pop(struct pa_node *n)
 {
-    if (!initialised || order > MAX_ORDER || node < -1 || node >= PA_MAX_NODES)
-        return 0;
+    struct page *p = n->pcp;
+    n->pcp = p->next;
+    if (p->next)
+        p->next->prev = NULL;
+    else
+        n->pcp_tail = NULL;
+    n->pcp_count--;
+    n->free_pages--;
+    return p;
+}
+
+static phys_addr_t alloc_from_node(int nid, unsigned order, unsigned flags)
+{
+    struct pa_node *n = &nodes[nid];
+    struct page *p;
+    if (order == 0 && pcp_high) {
+        if (!n->pcp)
+            pcp_refill(n);
+        if (!n->pcp)
+            return 0;
+        p = pcp_pop(n);
+    } else {
+        p = buddy_take(n, order);
+        if (!p)
+            return 0;
+    }
+    return alloc_finish(p, order, flags);
+}
+
+static phys_addr_t alloc_any(unsigned order, int node, unsigned flags)
+{
     phys_addr_t pa;
     if (node >= 0) {
         pa = alloc_from_node(node, order, flags);
@@ -639,6 +754,26 @@ phys_addr_t palloc_alloc(unsigned order, int node, unsigned flags)
             return pa;
     }
     return 0;
+}
+
+phys_addr_t palloc_alloc(unsigned order, int node, unsigned flags)
+{
+    /* The common case first: a single page from the first node tried
+     * (pcp_high is 0 until palloc_init() has run). */
+    if (order == 0 && pcp_high && node < PA_MAX_NODES) {
+        struct pa_node *n = &nodes[node < 0 ? 0 : node];
+        if (n->pcp)
+            return alloc_finish(pcp_pop(n), 0, flags);
+    }
+    if (!initialised || order > MAX_ORDER || node < -1 || node >= PA_MAX_NODES)
+        return 0;
+    phys_addr_t pa = alloc_any(order, node, flags);
+    if (!pa && order > 0 && pcp_high) {
+        /* Single pages on the lists may be what keeps blocks from merging. */
+        palloc_drain_pcp();
+        pa = alloc_any(order, node, flags);
+    }
+    return pa;
 }
 
 void palloc_free(phys_addr_t pa, unsigned order)
@@ -687,6 +822,20 @@ void palloc_free(phys_addr_t pa, unsigned order)
         return;
     }
 
+    if (order == 0 && pcp_high) {
+        struct pa_node *n = &nodes[r->node];
+        pcp_push(n, p);
+        if (n->pcp_count > pcp_high)
+            pcp_drain_node(n, pcp_high - PCP_BATCH);
+        return;
+    }
+    buddy_free(r, pfn, order);
+}
+
+/* Give a block back to the buddy lists, merging it with free buddies. */
+static void buddy_free(struct pa_range *r, uint64_t pfn, unsigned order)
+{
+    struct page *p = range_page(r, pfn);
     for (uint64_t i = 1; i < (1ull << order); i++)
         page_clear(&p[i]);
     page_clear(p);
@@ -719,6 +868,7 @@ void palloc_node_stats(int node, struct palloc_stats *out)
     out->total_pages = n->total_pages;
     out->free_pages = n->free_pages;
     out->reserved_pages = n->reserved_pages;
+    out->pcp_pages = n->pcp_count;
     for (unsigned o = 0; o <= MAX_ORDER; o++)
         out->free_blocks[o] = n->free_blocks[o];
 }
@@ -757,11 +907,23 @@ int palloc_check(void)
                     return -5;                      /* list longer than count (or loop) */
                 prev = p;
             }
-            if (n->free[o].tail != prev || cnt != n->free_blocks[o])
-                return -6;
+            if (n->free[o].tail != prev || cnt != n->free_blocks[o] ||
+                !!(n->nonempty & (1u << o)) != (cnt != 0))
+                return -6;                      /* tail, count or the order bitmap disagree */
             free_pages += cnt << o;
         }
-        if (free_pages != n->free_pages)
+        uint64_t on_list = 0;
+        const struct page *last = NULL;
+        for (const struct page *p = n->pcp; p; last = p, p = p->next) {
+            if ((p->flags & PG_ALLOC_MASK) != PG_PCP || p->node != nid || p->order != 0 ||
+                p->prev != last)
+                return -14;                         /* wrong state or back link on a page list */
+            if (++on_list > n->pcp_count)
+                return -15;                         /* list longer than its count (or a loop) */
+        }
+        if (on_list != n->pcp_count || n->pcp_tail != last || (on_list && !pcp_high))
+            return -15;
+        if (free_pages + on_list != n->free_pages)
             return -7;
     }
     /* walk every page: classify, check interior pages and count */
@@ -779,6 +941,9 @@ int palloc_check(void)
             uint32_t f = p->flags & PG_ALLOC_MASK;
             if (f == PG_RESERVED) {
                 rs[r->node]++;
+                pfn++;
+            } else if (f == PG_PCP) {
+                fr[r->node]++;                      /* free, on a page list */
                 pfn++;
             } else if (f == PG_FREE || f == PG_HEAD) {
                 uint64_t len = 1ull << p->order;

@@ -70,11 +70,23 @@ phys_addr_t palloc_alloc(unsigned order, int node, unsigned flags);
  * unmanaged address) calls palloc_panic_hook(msg) and changes nothing. */
 void palloc_free(phys_addr_t pa, unsigned order);
 
+/* Per-node lists of free single pages in front of the buddy lists (as
+ * Linux's per-CPU lists): order-0 allocations pop, frees push, an empty
+ * list takes a 16-page block at once, a list above `high` gives 16 back.
+ * high = 0 (the default, which the host tests' exact buddy states assume)
+ * turns them off; otherwise it is clamped to [32, PALLOC_PCP_MAX]. Changing
+ * it drains the lists first. palloc_drain_pcp() gives every listed page back
+ * to the buddy lists (a failing higher-order allocation does it itself). */
+#define PALLOC_PCP_MAX 1024
+void palloc_set_pcp(unsigned high);
+void palloc_drain_pcp(void);
+
 /* Called on allocator misuse.  If NULL, the allocator traps. */
 extern void (*palloc_panic_hook)(const char *msg);
 
 struct palloc_stats {
     uint64_t total_pages, free_pages, reserved_pages;   /* allocated = total - free - reserved */
+    uint64_t pcp_pages;                                 /* of the free pages, on the node's page list */
     uint64_t free_blocks[MAX_ORDER + 1];
 };
 /* Zero memory the allocator hands out with PA_ZERO: `bytes` is a multiple of

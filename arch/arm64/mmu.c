@@ -84,9 +84,11 @@ void arch_zero_pages(void *p, size_t bytes)
 {
     uintptr_t a = (uintptr_t)p, end = a + bytes;
     if (zva_bytes == 64) {
-        for (; a < end; a += 256)
-            __asm__ volatile("dc zva, %0\n\tdc zva, %1\n\tdc zva, %2\n\tdc zva, %3"
-                             :: "r"(a), "r"(a + 64), "r"(a + 128), "r"(a + 192) : "memory");
+        /* DC ZVA takes no offset: two instructions a block, 16 blocks (1 KiB:
+         * bytes is a multiple of the page size) to an iteration. */
+        while (a < end)
+            __asm__ volatile(".rept 16\n\tdc zva, %0\n\tadd %0, %0, #64\n\t.endr"
+                             : "+r"(a) :: "memory");
     } else if (zva_bytes) {
         for (; a < end; a += zva_bytes)
             __asm__ volatile("dc zva, %0" :: "r"(a) : "memory");

@@ -71,7 +71,7 @@ static void check_stats(void)
         struct palloc_stats s;
         palloc_node_stats(n, &s);
         assert_int_equal(s.free_pages + allocated[n] + s.reserved_pages, s.total_pages);
-        uint64_t sum = 0;
+        uint64_t sum = s.pcp_pages;         /* free single pages on the node's list */
         for (unsigned o = 0; o <= MAX_ORDER; o++)
             sum += s.free_blocks[o] << o;
         assert_int_equal(sum, s.free_pages);
@@ -848,7 +848,7 @@ static uint64_t rnd(void)
 
 struct live { phys_addr_t pa; unsigned order; };
 
-static uint64_t random_run(uint64_t seed, unsigned ops)
+static uint64_t random_run(uint64_t seed, unsigned ops, unsigned pcp)
 {
     static uint8_t bitmap[ARENA_PAGES / 8];
     static struct live live[8192];
@@ -864,6 +864,7 @@ static uint64_t random_run(uint64_t seed, unsigned ops)
     assert_int_equal(palloc_reserve(A + 7 * MiB - PG(2), PG(8)), 0);
     assert_int_equal(palloc_init(), 0);
     assert_int_equal(palloc_reserve(A + 9 * MiB + 5, 100 * KiB), 0);
+    palloc_set_pcp(pcp);
     struct palloc_stats init[2];
     palloc_node_stats(0, &init[0]);
     palloc_node_stats(1, &init[1]);
@@ -887,6 +888,8 @@ static uint64_t random_run(uint64_t seed, unsigned ops)
                     palloc_node_stats(n, &s);
                     for (unsigned o = order; o <= MAX_ORDER; o++)
                         assert_int_equal(s.free_blocks[o], 0);
+                    if (order == 0)
+                        assert_int_equal(s.pcp_pages, 0);
                 }
                 continue;
             }
@@ -910,12 +913,16 @@ static uint64_t random_run(uint64_t seed, unsigned ops)
         check_stats();
         if (op % 4999 == 0)
             assert_int_equal(palloc_check(), 0);
+        if (pcp && op % 9973 == 0)
+            palloc_drain_pcp();             /* lists emptied in the middle of it all */
     }
     check_all();
     while (nlive) {
         nlive--;
         t_free(live[nlive].pa, live[nlive].order);
     }
+    check_all();
+    palloc_drain_pcp();                     /* then everything merges back */
     check_all();
     struct palloc_stats s;
     palloc_node_stats(0, &s);
@@ -928,10 +935,112 @@ static uint64_t random_run(uint64_t seed, unsigned ops)
 static void test_random(void **state)
 {
     (void)state;
-    uint64_t h1 = random_run(0x9e3779b97f4a7c15ull, 100000);
-    uint64_t h2 = random_run(0x9e3779b97f4a7c15ull, 100000);
+    uint64_t h1 = random_run(0x9e3779b97f4a7c15ull, 100000, 0);
+    uint64_t h2 = random_run(0x9e3779b97f4a7c15ull, 100000, 0);
     assert_int_equal(h1, h2);                       /* deterministic */
     assert_int_equal(hook_calls, 0);
+}
+
+/* The same with per-node page lists (small and large high marks). */
+static void test_random_pcp(void **state)
+{
+    (void)state;
+    uint64_t h1 = random_run(0x2545f4914f6cdd1dull, 100000, 32);
+    uint64_t h2 = random_run(0x2545f4914f6cdd1dull, 100000, 32);
+    assert_int_equal(h1, h2);
+    random_run(0x9e3779b97f4a7c15ull, 100000, PALLOC_PCP_MAX);
+    assert_int_equal(hook_calls, 0);
+}
+
+static int cmp_pa(const void *a, const void *b)
+{
+    phys_addr_t x = *(const phys_addr_t *)a, y = *(const phys_addr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Per-node page lists: refill by a 16-page block (lowest address first),
+ * frees pushed, trimmed above the high mark, drained by a failing
+ * higher-order allocation, a listed page's second free refused. */
+static void test_pcp(void **state)
+{
+    (void)state;
+    assert_int_equal(palloc_add_range(A, 8 * MiB, 0), 0);
+    assert_int_equal(palloc_init(), 0);
+    struct palloc_stats s0, s;
+    stats0(&s0);
+    palloc_set_pcp(64);
+    stats0(&s);
+    assert_stats_eq(&s, &s0);                       /* turning them on moves nothing */
+
+    phys_addr_t a = t_alloc(0, 0, 0), b = t_alloc(0, -1, PA_ZERO);
+    assert_int_equal(b, a + PAGE_SIZE);             /* the block's pages in order */
+    assert_int_equal(a % (16 * PAGE_SIZE), (A % (16 * PAGE_SIZE)));   /* a 16-page block */
+    stats0(&s);
+    assert_int_equal(s.pcp_pages, 14);              /* 16 taken at once, 2 handed out */
+    assert_int_equal(s.free_pages, s0.free_pages - 2);
+    for (unsigned i = 0; i < PAGE_SIZE; i++)
+        assert_int_equal(arena[b - A + i], 0);
+    check_all();
+
+    t_free(a, 0);
+    stats0(&s);
+    assert_int_equal(s.pcp_pages, 15);
+    assert_int_equal(phys_to_page(a)->flags, PG_PCP);
+    assert_int_equal(t_alloc(0, 0, 0), a);          /* last freed, first reused */
+    t_free(a, 0);
+    int calls = hook_calls;
+    palloc_free(a, 0);                              /* a second free of a listed page */
+    assert_int_equal(hook_calls, calls + 1);
+    assert_non_null(strstr(hook_msg, "double free"));
+    stats0(&s);
+    assert_int_equal(s.pcp_pages, 15);
+    check_all();
+
+    /* Every page out one by one, then back: the list keeps at most the high mark. */
+    static phys_addr_t pages[2048];
+    uint64_t n = 0;
+    while ((pages[n] = t_alloc(0, 0, 0)) != 0)
+        n++;
+    assert_int_equal(n, s0.free_pages - 1);         /* b is still out */
+    stats0(&s);
+    assert_int_equal(s.free_pages, 0);
+    for (uint64_t i = 0; i < n; i++) {
+        t_free(pages[i], 0);
+        stats0(&s);
+        assert_true(s.pcp_pages <= 64);
+    }
+    t_free(b, 0);
+    check_all();
+    stats0(&s);
+    assert_true(s.pcp_pages > 0 && s.pcp_pages <= 64);
+    palloc_drain_pcp();
+    stats0(&s);
+    assert_stats_eq(&s, &s0);                       /* everything merged back */
+    palloc_set_pcp(64);
+
+    /* Every page out, then back highest address first: the list keeps the
+     * lowest pages, which split the only 4 MiB block; a 4 MiB allocation
+     * drains the list and succeeds. */
+    n = 0;
+    while ((pages[n] = t_alloc(0, 0, 0)) != 0)
+        n++;
+    qsort(pages, n, sizeof(pages[0]), cmp_pa);
+    while (n)
+        t_free(pages[--n], 0);
+    stats0(&s);
+    assert_int_equal(s.free_blocks[MAX_ORDER], 0);
+    assert_int_equal(phys_to_page(A)->flags, PG_PCP);
+    phys_addr_t big = t_alloc(MAX_ORDER, 0, 0);
+    assert_int_equal(big, A);
+    stats0(&s);
+    assert_int_equal(s.pcp_pages, 0);
+    t_free(big, MAX_ORDER);
+    check_all();
+
+    palloc_set_pcp(0);                              /* off: drained */
+    stats0(&s);
+    assert_stats_eq(&s, &s0);
+    assert_int_equal(hook_calls, calls + 1);
 }
 
 int main(void)
@@ -957,6 +1066,8 @@ int main(void)
         T(test_zero),
         T(test_api_errors),
         T(test_random),
+        T(test_random_pcp),
+        T(test_pcp),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
