@@ -1,5 +1,5 @@
-# MMU testbed: one Makefile for both architectures.
-#   make [ARCH=arm64|riscv64]   build build/$(ARCH)/kernel.elf
+# MMU testbed: one Makefile for the three architectures.
+#   make [ARCH=arm64|riscv64|arm]   build build/$(ARCH)/kernel.elf (arm: 32-bit ARMv7-A LPAE)
 #   make test                   host unit tests + every QEMU configuration (ARCH= narrows)
 #   make run                    boot ARCH in QEMU and print the results (main job)
 #   make bench                  both arches, full benchmark set, results under results/
@@ -10,8 +10,8 @@
 #   make mutants                planted bugs (tests/mutants/mutants.txt) must be caught; not in make test
 
 ARCH ?= arm64
-ifneq ($(filter-out arm64 riscv64,$(ARCH)),)
-$(error ARCH=$(ARCH) is not supported: use ARCH=arm64 or ARCH=riscv64)
+ifneq ($(filter-out arm64 riscv64 arm,$(ARCH)),)
+$(error ARCH=$(ARCH) is not supported: use ARCH=arm64, ARCH=riscv64 or ARCH=arm)
 endif
 BUILD := build/$(ARCH)
 KERNEL := $(BUILD)/kernel.elf
@@ -20,7 +20,8 @@ PYTHON ?= /usr/bin/python3
 ifeq ($(ARCH),arm64)
 CROSS ?= aarch64-linux-gnu-
 CROSS_PKG := gcc-aarch64-linux-gnu
-PICOLIBC_PKG := picolibc-aarch64-linux-gnu
+LIBC_PKG := picolibc-aarch64-linux-gnu
+LIBC_CFLAGS := --specs=picolibc.specs -DPICOLIBC_INTEGER_PRINTF_SCANF
 ARCH_CFLAGS := -march=armv8-a -mgeneral-regs-only -mstrict-align -mno-outline-atomics -DBOARD_DTB_PROBE=0x40000000ULL
 ARCH_ASFLAGS := -march=armv8.4-a
 ARCH_LDFLAGS := -march=armv8-a
@@ -28,10 +29,27 @@ LINKER_SCRIPT := linker/arm64-virt.ld
 QEMU := qemu-system-aarch64
 QEMU_PKG := qemu-system-arm
 QEMU_MACHINE := -M virt -cpu max -m 256M
+else ifeq ($(ARCH),arm)
+# 32-bit Arm, ARMv7-A with the Virtualization Extensions (so LPAE, and
+# ldrd/strd single-copy atomic for 64-bit descriptors), A32 code, soft float.
+# C library: newlib (Debian packages it only for arm-none-eabi; picolibc is
+# used on the other two arches).
+CROSS ?= arm-none-eabi-
+CROSS_PKG := gcc-arm-none-eabi
+LIBC_PKG := libnewlib-arm-none-eabi
+LIBC_CFLAGS :=
+ARCH_CFLAGS := -march=armv7ve -marm -mfloat-abi=soft -DBOARD_DTB_PROBE=0x40000000ULL
+ARCH_ASFLAGS := $(ARCH_CFLAGS)
+ARCH_LDFLAGS := -march=armv7ve -marm -mfloat-abi=soft
+LINKER_SCRIPT := linker/arm-virt.ld
+QEMU := qemu-system-arm
+QEMU_PKG := qemu-system-arm
+QEMU_MACHINE := -M virt -cpu cortex-a15 -m 256M
 else
 CROSS ?= riscv64-unknown-elf-
 CROSS_PKG := gcc-riscv64-unknown-elf
-PICOLIBC_PKG := picolibc-riscv64-unknown-elf
+LIBC_PKG := picolibc-riscv64-unknown-elf
+LIBC_CFLAGS := --specs=picolibc.specs -DPICOLIBC_INTEGER_PRINTF_SCANF
 ARCH_CFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -msmall-data-limit=0
 ARCH_ASFLAGS := $(ARCH_CFLAGS)
 # picolibc's multilib is picked by the plain ISA string
@@ -43,12 +61,12 @@ QEMU_MACHINE := -M virt -cpu max -m 256M -bios default
 endif
 
 CC := $(CROSS)gcc
-CPPFLAGS := -I. -Iarch/$(ARCH)/include -DPICOLIBC_INTEGER_PRINTF_SCANF
+CPPFLAGS := -I. -Iarch/$(ARCH)/include
 CFLAGS := -std=c11 -ffreestanding -fno-common -fno-builtin-printf -O2 -g \
-          -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) --specs=picolibc.specs
-ASFLAGS := -g $(ARCH_ASFLAGS) --specs=picolibc.specs
-LDFLAGS := -nostartfiles -DPICOLIBC_INTEGER_PRINTF_SCANF \
-           -T $(LINKER_SCRIPT) -Wl,--no-warn-rwx-segments -static
+          -Wall -Wextra -Werror $(EXTRA_WARN) -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) $(LIBC_CFLAGS)
+ASFLAGS := -g $(ARCH_ASFLAGS) $(LIBC_CFLAGS)
+LDFLAGS := -nostartfiles \
+           -T $(LINKER_SCRIPT) -Wl,--no-warn-rwx-segments -static -Wl,-Map=$(BUILD)/kernel.map
 
 SRCS_C := $(wildcard boot/*.c arch/$(ARCH)/*.c mmu/*.c tests/kernel/*.c tests/bench/*.c)
 SRCS_S := $(wildcard boot/$(ARCH)/*.S arch/$(ARCH)/*.S)
@@ -60,7 +78,11 @@ kernel: $(KERNEL)
 
 check-toolchain:
 	@command -v $(CC) >/dev/null || { echo "error: $(CC) not found: install the Debian package $(CROSS_PKG) (or run 'make deps' as root)"; exit 1; }
-	@test -f $$($(CC) --specs=picolibc.specs -print-file-name=picolibc.specs 2>/dev/null) -a -n "$$(ls /usr/lib/picolibc/$(patsubst %-,%,$(CROSS)) 2>/dev/null)" || { echo "error: picolibc for $(ARCH) not found: install the Debian package $(PICOLIBC_PKG)"; exit 1; }
+ifeq ($(ARCH),arm)
+	@lib=$$($(CC) $(ARCH_LDFLAGS) -print-file-name=libc.a); test "$$lib" != libc.a -a -f "$$lib" || { echo "error: newlib for arm not found: install the Debian package $(LIBC_PKG)"; exit 1; }
+else
+	@test -f $$($(CC) --specs=picolibc.specs -print-file-name=picolibc.specs 2>/dev/null) -a -n "$$(ls /usr/lib/picolibc/$(patsubst %-,%,$(CROSS)) 2>/dev/null)" || { echo "error: picolibc for $(ARCH) not found: install the Debian package $(LIBC_PKG)"; exit 1; }
+endif
 
 $(BUILD)/%.o: %.c | check-toolchain
 	@mkdir -p $(dir $@)

@@ -61,6 +61,8 @@ static const void *find_dtb(uint64_t arg)
 
 #ifdef __aarch64__
 extern unsigned arm64_boot_el;
+#elif defined(__arm__)
+extern unsigned arm_boot_mode;
 #endif
 
 /*
@@ -116,7 +118,7 @@ static void early_exit_probe(const void *dtb)
         uint32_t n = len && s[len - 1] == '\0' ? len - 1 : len;
         if (n >= DT_BOOTARGS_MAX)
             printf("testbed: error: the boot arguments are %u characters, at most %d are "
-                   "accepted\n", n, DT_BOOTARGS_MAX - 1);
+                   "accepted\n", (unsigned)n, DT_BOOTARGS_MAX - 1);
         /* The last exit=<word> wins; copied alone, so arch_exit sees it. */
         for (uint32_t i = 0; i < n;) {
             while (i < n && (s[i] == ' ' || s[i] == '\t'))
@@ -164,6 +166,8 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     boot.boot_instret = read_instret();
 #ifdef __aarch64__
     arm64_boot_el = (unsigned)boot_arg;
+#elif defined(__arm__)
+    arm_boot_mode = (unsigned)boot_arg;
 #else
     (void)boot_arg;
 #endif
@@ -183,7 +187,7 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     if (!console_init(&boot.dt))
         printf("testbed: warning: device tree names no PL011/NS16550 UART; using the early console\n");
     printf("\ntestbed: %s, entered at %s, console %s, dtb %p (%u bytes)\n", arch_name,
-           arch_boot_mode(), console_name(), boot.dtb, boot.dt.total_size);
+           arch_boot_mode(), console_name(), boot.dtb, (unsigned)boot.dt.total_size);
 
     char msg[256];
     if (bootargs_parse(boot.dt.bootargs, msg, sizeof(msg)) < 0) {

@@ -35,7 +35,7 @@ void folio_put(struct page *head)
         return;
     if (head->refcount <= 0)
         panic("folio_put: folio 0x%llx has refcount %d", (unsigned long long)page_to_phys(head),
-              head->refcount);
+              (int)head->refcount);
     if (--head->refcount == 0)
         palloc_free(page_to_phys(head), head->order);
 }

@@ -149,6 +149,11 @@ static void seq_exec_removed_without_tlbi(void)
     flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
     rule_check_op_end("checker test setup");
     pte_store(ptep, e & ~RISCV_PTE_X);
+#elif defined(__arm__)
+    pte_store(ptep, e & ~LPAE_PTE_XN);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+    rule_check_op_end("checker test setup");
+    pte_store(ptep, e | LPAE_PTE_XN);
 #else
     pte_store(ptep, e & ~ARM64_PTE_UXN);
     flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
@@ -162,6 +167,8 @@ static void seq_user_removed_without_tlbi(void)
     pte_t e = pte_read_once(ptep);
 #ifdef __riscv
     pte_store(ptep, e & ~RISCV_PTE_U);
+#elif defined(__arm__)
+    pte_store(ptep, e & ~LPAE_PTE_USER);
 #else
     pte_store(ptep, e & ~ARM64_PTE_USER);
 #endif
@@ -183,6 +190,8 @@ static void seq_memtype_change_without_bbm(void)
     pte_t e = pte_read_once(ptep);
 #ifdef __riscv
     pte_store(ptep, e | RISCV_PTE_PBMT_NC);
+#elif defined(__arm__)
+    pte_store(ptep, (e & ~LPAE_PTE_ATTRINDX_MASK) | LPAE_PTE_ATTRINDX(LPAE_MT_DEVICE_nGnRE));
 #else
     pte_store(ptep, (e & ~ARM64_PTE_ATTRINDX_MASK) | ARM64_PTE_ATTRINDX(ARM64_MT_DEVICE_nGnRE));
 #endif
@@ -434,6 +443,26 @@ static void tlbi_operands_decoded(struct ktest *t)
     r = (struct tlbi_rec){ .insn = RISCV_sfence_vma, .rs1_x0 = true, .rs2_x0 = true };
     tlbi_decode(&r, &e);
     KEXPECT(t, e.start == 0 && e.end == ~0ULL && !e.leaf_only && e.global && e.any_asid);
+#elif defined(__arm__)
+    /* TLBIMVAIS, ASID 5, MVA 0x80123000 (bits 11:8 of the register are SBZ
+     * and ignored): one page, that ASID and global, walk caches too. */
+    struct tlbi_rec r = { .insn = ARM_tlbimvais, .rs1 = 0x80123005u };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, e.start == 0x80123000ULL && e.end == 0x80124000ULL && e.asid == 5 && e.global &&
+               !e.any_asid && !e.leaf_only && e.broadcast, "TLBIMVAIS decoded as [0x%llx, 0x%llx) asid %u",
+            (unsigned long long)e.start, (unsigned long long)e.end, e.asid);
+    r = (struct tlbi_rec){ .insn = ARM_tlbimvaa, .rs1 = 0x80123000u };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, e.any_asid && e.global && !e.broadcast && e.start == 0x80123000ULL);
+    r = (struct tlbi_rec){ .insn = ARM_tlbiasidis, .rs1 = 9 };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, !e.global && !e.any_asid && e.asid == 9 && e.start == 0 && e.end == ~0ULL && e.broadcast);
+    r = (struct tlbi_rec){ .insn = ARM_tlbiallis };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, e.any_asid && e.global && e.start == 0 && e.end == ~0ULL);
+    r = (struct tlbi_rec){ .insn = ARM_none };
+    tlbi_decode(&r, &e);
+    KEXPECT(t, e.none);
 #else
     /* rvale1is, ASID 5, TG 4K, SCALE 1, NUM 3, BaseADDR 0x2000000: (3+1) << 6 = 256 pages. */
     uint64_t op = (5ULL << 48) | (1ULL << 46) | (1ULL << 44) | (3ULL << 39) | 0x2000000ULL;
