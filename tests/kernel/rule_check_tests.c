@@ -263,6 +263,22 @@ static void seq_table_freed_after_leaf_invalidate(void)
     flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, false);
 }
 
+/* A table unlinked and freed with no invalidate at all: a walk cache may
+ * still point into it (every arch; on 32-bit Arm the only way to get R7,
+ * since its by-VA invalidates always take the walk caches too). */
+static __attribute__((unused)) void seq_table_freed_without_invalidate(void)
+{
+    pte_t *l2 = l2_entry(BASE);
+    pte_t saved = pte_read_once(l2);
+    unlinked_table = pte_table_pa(saved);
+    pte_store(ptep, 0);
+    pte_store(ptep + 1, 0);
+    pte_store(l2, 0);
+    rule_check_table_freed(unlinked_table);     /* (not really freed: relinked below) */
+    pte_store(l2, saved);
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, false);
+}
+
 /* Another address space run under the same ASID without flushing it. */
 static void seq_asid_reused_without_flush(void)
 {
@@ -378,7 +394,15 @@ static void checker_catches_global_negative_entry(struct ktest *t)
 
 static void checker_catches_walk_cache(struct ktest *t)
 {
+#ifdef __arm__
+    /* ARMv7 TLBIMVA(IS) has no leaf-only form: the "leaf" invalidate takes
+     * the walk-cache entries for the address as well (tlbi_va_nonleaf), so
+     * this sequence is correct here and the checker must accept it. */
+    KEXPECT_EQ(t, violations_of(seq_table_freed_after_leaf_invalidate), 0);
+    KEXPECT_RULE(t, seq_table_freed_without_invalidate, 7);
+#else
     KEXPECT_RULE(t, seq_table_freed_after_leaf_invalidate, 7);
+#endif
 }
 
 static void checker_catches_asid_reuse(struct ktest *t)
