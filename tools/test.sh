@@ -5,14 +5,14 @@
 # guard against tests/bench/baseline-<arch>.json, shell sessions, shell
 # fuzzer). Each stage's counts are added up into the last line,
 # "N passed, N failed".
-#   tools/test.sh [--host-only] [arm64] [riscv64]
+#   tools/test.sh [--host-only] [arm64] [riscv64] [arm]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-/usr/bin/python3}
 host_only=0; arches=()
 for a in "$@"; do
-  case $a in --host-only) host_only=1 ;; arm64|riscv64) arches+=("$a") ;;
-    *) echo "test.sh: unknown argument '$a' (expected --host-only, arm64, riscv64)"; exit 2 ;; esac
+  case $a in --host-only) host_only=1 ;; arm64|riscv64|arm) arches+=("$a") ;;
+    *) echo "test.sh: unknown argument '$a' (expected --host-only, arm64, riscv64, arm)"; exit 2 ;; esac
 done
 passed=0; failed=0; skipped=0; problems=()
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }

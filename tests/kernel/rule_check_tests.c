@@ -382,7 +382,7 @@ static void checker_catches_barrier(struct ktest *t)
 static void checker_catches_global_negative_entry(struct ktest *t)
 {
     if (!mmu_caps.caches_invalid) {
-        ktest_skip(t, "arm64 never caches invalid entries");
+        ktest_skip(t, "Arm never caches entries that fault (arm64 and LPAE)");
         return;
     }
     if (mm->pt.asid == 0) {
