@@ -45,6 +45,25 @@ LINKER_SCRIPT := linker/arm-virt.ld
 QEMU := qemu-system-arm
 QEMU_PKG := qemu-system-arm
 QEMU_MACHINE := -M virt -cpu cortex-a15 -m 256M
+# BOARD=rpi2: Raspberry Pi 2 (BCM2836, Cortex-A7): a raw kernel7.img linked at
+# 0x8000, where the firmware (and QEMU -M raspi2b) loads it and enters in HYP
+# mode with the DTB in r2; RAM from 0, peripherals from 0x3f000000, PL011 at
+# 0x3f201000. A Pi 3 or 4 booted in AArch32 takes the same image family
+# (kernel7.img, kernel7l.img) with its own addresses: not built here.
+ifeq ($(BOARD),rpi2)
+BUILD := build/arm-rpi2
+KERNEL := $(BUILD)/kernel.elf
+ARCH_CFLAGS := $(filter-out -DBOARD_DTB_PROBE=%,$(ARCH_CFLAGS)) -DEARLY_PL011_BASE=0x3f201000ULL \
+               -DEARLY_RAM_START=0x0u -DEARLY_RAM_END=0x3f000000u
+ARCH_ASFLAGS := $(ARCH_CFLAGS)
+LINKER_SCRIPT := linker/arm-rpi2.ld
+IMAGE := $(BUILD)/kernel7.img
+RPI2_DTB ?= /usr/local/share/testbed/bcm2836-rpi-2-b.dtb
+QEMU_MACHINE := -M raspi2b -dtb $(RPI2_DTB)
+QEMU_KERNEL := $(IMAGE)
+else ifneq ($(BOARD),)
+$(error BOARD=$(BOARD) is not supported for ARCH=arm: use BOARD=rpi2, or no BOARD for QEMU virt)
+endif
 else
 CROSS ?= riscv64-unknown-elf-
 CROSS_PKG := gcc-riscv64-unknown-elf
@@ -74,7 +93,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRC
 
 .PHONY: all kernel test host-test host-build tools-test run bench console debug deps check-toolchain clean mutants
 all: kernel
-kernel: $(KERNEL)
+kernel: $(KERNEL) $(IMAGE)
 
 check-toolchain:
 	@command -v $(CC) >/dev/null || { echo "error: $(CC) not found: install the Debian package $(CROSS_PKG) (or run 'make deps' as root)"; exit 1; }
@@ -94,6 +113,11 @@ $(BUILD)/%.o: %.S | check-toolchain
 
 $(KERNEL): $(OBJS) $(LINKER_SCRIPT) linker/common.ld
 	$(CC) $(filter-out -march=%,$(CFLAGS)) $(ARCH_LDFLAGS) $(LDFLAGS) $(OBJS) -o $@
+	@echo "built $@"
+
+# A raw image for boards whose firmware loads one (BOARD=rpi2: kernel7.img).
+$(BUILD)/%.img: $(KERNEL)
+	$(CROSS)objcopy -O binary $< $@
 	@echo "built $@"
 
 -include $(OBJS:.o=.d)
@@ -144,12 +168,12 @@ bench: deps
 	@$(PYTHON) tools/benchread.py qemu --arch riscv64 --config riscv64-svade --bench first_access -o results/riscv64-swad
 
 console: deps kernel
-	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -append "shell"
+	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(or $(QEMU_KERNEL),$(KERNEL)) -append "shell"
 
 debug: deps kernel
 	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
 	@echo "  gdb-multiarch $(KERNEL) -ex 'target remote localhost:1234'"
-	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -S -s
+	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(or $(QEMU_KERNEL),$(KERNEL)) -S -s
 
 clean:
 	rm -rf build

@@ -31,6 +31,12 @@ static void setup_memory(void)
             panic("cannot add memory range 0x%llx+0x%llx", (unsigned long long)dt->mem[i].base,
                   (unsigned long long)dt->mem[i].size);
     palloc_reserve((uintptr_t)__image_start, (uint64_t)(__image_end - __image_start));
+    /* Page 0 is never mapped (mmu/kernel_map.c): where RAM starts at 0
+     * (Raspberry Pi; also where its firmware and QEMU's boot stub hold the
+     * secondary CPUs), it is never handed out either. */
+    for (int i = 0; i < dt->n_mem; i++)
+        if (dt->mem[i].base == 0)
+            palloc_reserve(0, PAGE_SIZE);
     palloc_reserve((uintptr_t)boot.dtb, ALIGN_UP(dt->total_size, 4096));
     for (int i = 0; i < dt->n_reserved; i++)
         palloc_reserve(dt->reserved[i].base, dt->reserved[i].size);

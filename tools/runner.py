@@ -186,7 +186,9 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
     boot = join_bootargs(config.bootargs, extra_bootargs)
     if config.arch in SEMIHOSTING_ARCHES:
         boot = join_bootargs(boot, "exit=semihosting")
-    cmd += ["-kernel", elf, "-append", boot]
+    if "-kernel" not in args:       # a board configuration names its own image
+        cmd += ["-kernel", elf]
+    cmd += ["-append", boot]
     return cmd
 
 

@@ -44,6 +44,15 @@ for item in "${need[@]}"; do
   esac
   if [ -n "$bpo" ]; then missing_bpo+=("$pkg"); else missing+=("$pkg"); fi
 done
+# The Raspberry Pi 2 device tree (make test's arm-rpi2 configuration), from
+# Debian's armhf kernel package; never committed (tools/fetch-rpi2-dtb.sh).
+if ! "$(dirname "$0")/fetch-rpi2-dtb.sh" --check >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    "$(dirname "$0")/fetch-rpi2-dtb.sh"
+  else
+    "$(dirname "$0")/fetch-rpi2-dtb.sh" --check || true
+  fi
+fi
 # OpenSBI: QEMU ships its own copy too; only require the package when QEMU needs installing.
 [ ${#missing[@]} -eq 0 ] && [ ${#missing_bpo[@]} -eq 0 ] && exit 0
 

@@ -50,7 +50,9 @@ add $((ran - bad - sk)) "$bad" "$sk"
 if [ $host_only -eq 0 ]; then
   for arch in "${arches[@]}"; do
     echo "== QEMU $arch"
-    if ! make --no-print-directory -s ARCH=$arch kernel > build/logs/kernel-$arch.log 2>&1; then
+    # arm: the Raspberry Pi 2 image too (configuration arm-rpi2 boots it on -M raspi2b)
+    if ! { make --no-print-directory -s ARCH=$arch kernel &&
+           { [ "$arch" != arm ] || make --no-print-directory -s ARCH=arm BOARD=rpi2 kernel; }; } > build/logs/kernel-$arch.log 2>&1; then
       cat build/logs/kernel-$arch.log; echo "kernel $arch: build failed"; add 0 1; problems+=("$arch build"); continue
     fi
     $PY tools/runner.py --arch $arch --keep-logs build/logs | tee build/logs/runner-$arch.txt

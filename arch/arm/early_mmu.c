@@ -32,7 +32,7 @@ void arm_early_mmu_enable(void)
     for (uint32_t g = 0; g < 2; g++) {
         for (uint32_t i = 0; i < 512; i++) {
             uint32_t pa = (g << 30) | (i << 21);
-            bool ram = pa >= EARLY_RAM_START && pa < EARLY_RAM_END;
+            bool ram = pa - EARLY_RAM_START < EARLY_RAM_END - EARLY_RAM_START;
             early_l2[g][i] = (uint64_t)pa | (ram ? BLOCK_NORMAL : BLOCK_DEVICE);
         }
         early_l1[g] = (uint64_t)(uintptr_t)early_l2[g] | TABLE;

@@ -21,6 +21,55 @@
     .global _start
 _start:
     cpsid   aif                         /* no interrupts, no asynchronous aborts */
+    /* Run from the link address: a raw image may be loaded elsewhere (the
+     * Pi firmware loads kernel7.img at 0x8000, QEMU's -kernel at 0x10000).
+     * This code is position independent up to the final jump. The loaded
+     * file image ([_start, __bss_start)) may overlap its destination, and
+     * the copy loop with it, so it goes in two non-overlapping copies:
+     * first to a scratch place above both, whose copy of this code then
+     * copies it to the link address. Registers r0-r3 (the boot protocol's)
+     * are kept. */
+    adr     r4, _start                  /* where we run */
+    ldr     r5, =_start                 /* where we are linked */
+    cmp     r4, r5
+    beq     relocated
+    ldr     r6, =__bss_start
+    sub     r6, r6, r5                  /* bytes, a multiple of 16 */
+    cmp     r4, r5
+    movhi   r11, r4
+    movls   r11, r5
+    add     r11, r11, r6                /* scratch: 64 KiB aligned, 64 KiB above both */
+    add     r11, r11, #0x20000
+    bic     r11, r11, #0xff00
+    bic     r11, r11, #0x00ff
+    mov     r7, r4
+    mov     r8, r11
+    bl      copy_image
+    adr     r9, stage2                  /* continue in the scratch copy */
+    sub     r9, r9, r4
+    add     r9, r9, r11
+    bx      r9
+stage2:
+    mov     r7, r11
+    mov     r8, r5
+    bl      copy_image
+    ldr     pc, =relocated
+/* Copy r6 bytes from r7 to r8 (not overlapping), then make the new
+ * instructions visible (caches are off, the pipeline and predictors not). */
+copy_image:
+    mov     r12, r6
+1:  ldr     r9, [r7], #4
+    str     r9, [r8], #4
+    subs    r12, r12, #4
+    bhi     1b
+    dsb
+    mov     r9, #0
+    mcr     p15, 0, r9, c7, c5, 0       /* ICIALLU */
+    mcr     p15, 0, r9, c7, c5, 6       /* BPIALL */
+    dsb
+    isb
+    bx      lr
+relocated:
     mov     r10, r2                     /* DTB pointer (or garbage: kmain checks the magic) */
     mrs     r11, cpsr
     and     r11, r11, #PSR_MODE_MASK    /* boot mode, passed to kmain */
