@@ -514,24 +514,30 @@ static uint64_t free_pages_all(void)
 }
 
 /* Take free pages until `leave` are left; returns how many were taken. */
-static uint64_t hog[70000];
+/* Allocated until only `leave` pages are free: 2 MiB blocks first, then
+ * smaller ones, so that 70000 entries also exhaust a board's gigabyte
+ * (the Raspberry Pi 2 has 960 MiB), not only QEMU's 256 MiB. */
+static struct { uint64_t pa; unsigned order; } hog[70000];
 static unsigned exhaust_memory(uint64_t leave)
 {
     unsigned n = 0;
-    for (;;) {
-        if (free_pages_all() <= leave || n == ARRAY_SIZE(hog))
-            break;
-        uint64_t pa = palloc_alloc(0, -1, 0);
-        if (!pa)
-            break;
-        hog[n++] = pa;
+    for (int order = 9; order >= 0; order--) {
+        while (n < ARRAY_SIZE(hog) && free_pages_all() >= leave + (1ULL << order)) {
+            uint64_t pa = palloc_alloc((unsigned)order, -1, 0);
+            if (!pa)
+                break;
+            hog[n].pa = pa;
+            hog[n++].order = (unsigned)order;
+        }
     }
     return n;
 }
 static void release_memory(unsigned n)
 {
-    while (n)
-        palloc_free(hog[--n], 0);
+    while (n) {
+        n--;
+        palloc_free(hog[n].pa, hog[n].order);
+    }
 }
 
 /* Fill the VMA pool (shared by all address spaces) with 4 KiB mappings in
