@@ -69,7 +69,7 @@ bool folio_mapped_shared(struct page *head)
 /* Copy one page with plain 64-bit loads and stores, 16 to an iteration (no
  * picolibc memcpy: it may use SIMD registers; the attribute keeps the
  * compiler from turning the loop into a memcpy call). */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
+__attribute__((optimize("O2", "no-tree-loop-distribute-patterns")))
 void copy_page_data(uint64_t dst_pa, uint64_t src_pa)
 {
     uint64_t *d = (uint64_t *)(uintptr_t)dst_pa;

@@ -150,7 +150,7 @@ static inline struct pa_range *range_of_page(const struct page *p)
 /* Zero 2^order pages with plain 64-bit stores, 32 to an iteration (the
  * kernel's memset stores 8 bytes at a time too, with 4 times the loop
  * overhead). The attribute keeps the compiler from calling memset. */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
+__attribute__((optimize("O2", "no-tree-loop-distribute-patterns")))
 static void zero_pages(phys_addr_t pa, unsigned order)
 {
     uint64_t *q = (uint64_t *)(uintptr_t)pa, *end = q + ((PAGE_SIZE / 8) << order);
