@@ -22,12 +22,30 @@ extern char __image_start[], __image_end[];
 
 static void palloc_panic(const char *msg) { panic("page allocator: %s", msg); }
 
+/* RAM is identity-mapped by the kernel, so none may lie in the mm's window
+ * (32-bit arm: [2 GiB, 4 GiB), reached with -m above 1 GiB on QEMU virt):
+ * such RAM is left unused, with a note. */
+static void clip_memory_to_window(struct dt_info *dt)
+{
+    for (int i = 0; i < dt->n_mem; i++) {
+        uint64_t b = dt->mem[i].base, e = b + dt->mem[i].size;
+        if (e <= MM_VA_BASE || b >= MM_VA_END)
+            continue;
+        uint64_t keep = b < MM_VA_BASE ? MM_VA_BASE - b : 0;
+        printf("# memory: 0x%llx-0x%llx left unused: it overlaps the mm's address window "
+               "[0x%llx, 0x%llx)\n", (unsigned long long)(b + keep), (unsigned long long)e,
+               (unsigned long long)MM_VA_BASE, (unsigned long long)MM_VA_END);
+        dt->mem[i].size = keep;
+    }
+}
+
 static void setup_memory(void)
 {
+    clip_memory_to_window(&boot.dt);
     const struct dt_info *dt = &boot.dt;
     palloc_panic_hook = palloc_panic;
     for (int i = 0; i < dt->n_mem; i++)
-        if (palloc_add_range(dt->mem[i].base, dt->mem[i].size, dt->mem[i].node) < 0)
+        if (dt->mem[i].size && palloc_add_range(dt->mem[i].base, dt->mem[i].size, dt->mem[i].node) < 0)
             panic("cannot add memory range 0x%llx+0x%llx", (unsigned long long)dt->mem[i].base,
                   (unsigned long long)dt->mem[i].size);
     palloc_reserve((uintptr_t)__image_start, (uint64_t)(__image_end - __image_start));
