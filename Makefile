@@ -1,8 +1,8 @@
 # MMU testbed: one Makefile for the three architectures.
-#   make [ARCH=arm64|riscv64|arm]   build build/$(ARCH)/kernel.elf (arm: 32-bit ARMv7-A LPAE)
+#   make [ARCH=arm64|riscv64|arm] [BOARD=rpi2]   build build/$(ARCH)/kernel.elf (arm: 32-bit ARMv7-A LPAE; rpi2: kernel7.img)
 #   make test                   host unit tests + every QEMU configuration (ARCH= narrows)
 #   make run                    boot ARCH in QEMU and print the results (main job)
-#   make bench                  both arches, full benchmark set, results under results/
+#   make bench                  every arch, full benchmark set, results under results/
 #   make console                serial shell in QEMU
 #   make debug                  QEMU waiting for gdb-multiarch, symbols loaded
 #   make host-test              host unit tests only
@@ -82,7 +82,7 @@ endif
 CC := $(CROSS)gcc
 CPPFLAGS := -I. -Iarch/$(ARCH)/include
 CFLAGS := -std=c11 -ffreestanding -fno-common -fno-builtin-printf -O2 -g \
-          -Wall -Wextra -Werror $(EXTRA_WARN) -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) $(LIBC_CFLAGS)
+          -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) $(LIBC_CFLAGS)
 ASFLAGS := -g $(ARCH_ASFLAGS) $(LIBC_CFLAGS)
 LDFLAGS := -nostartfiles \
            -T $(LINKER_SCRIPT) -Wl,--no-warn-rwx-segments -static -Wl,-Map=$(BUILD)/kernel.map
