@@ -1,8 +1,8 @@
-# MMU testbed: one Makefile for both architectures.
-#   make [ARCH=arm64|riscv64]   build build/$(ARCH)/kernel.elf
+# MMU testbed: one Makefile for the three architectures.
+#   make [ARCH=arm64|riscv64|arm] [BOARD=rpi2]   build build/$(ARCH)/kernel.elf (arm: 32-bit ARMv7-A LPAE; rpi2: kernel7.img)
 #   make test                   host unit tests + every QEMU configuration (ARCH= narrows)
 #   make run                    boot ARCH in QEMU and print the results (main job)
-#   make bench                  both arches, full benchmark set, results under results/
+#   make bench                  every arch, full benchmark set, results under results/
 #   make console                serial shell in QEMU
 #   make debug                  QEMU waiting for gdb-multiarch, symbols loaded
 #   make host-test              host unit tests only
@@ -10,8 +10,8 @@
 #   make mutants                planted bugs (tests/mutants/mutants.txt) must be caught; not in make test
 
 ARCH ?= arm64
-ifneq ($(filter-out arm64 riscv64,$(ARCH)),)
-$(error ARCH=$(ARCH) is not supported: use ARCH=arm64 or ARCH=riscv64)
+ifneq ($(filter-out arm64 riscv64 arm,$(ARCH)),)
+$(error ARCH=$(ARCH) is not supported: use ARCH=arm64, ARCH=riscv64 or ARCH=arm)
 endif
 BUILD := build/$(ARCH)
 KERNEL := $(BUILD)/kernel.elf
@@ -20,7 +20,8 @@ PYTHON ?= /usr/bin/python3
 ifeq ($(ARCH),arm64)
 CROSS ?= aarch64-linux-gnu-
 CROSS_PKG := gcc-aarch64-linux-gnu
-PICOLIBC_PKG := picolibc-aarch64-linux-gnu
+LIBC_PKG := picolibc-aarch64-linux-gnu
+LIBC_CFLAGS := --specs=picolibc.specs -DPICOLIBC_INTEGER_PRINTF_SCANF
 ARCH_CFLAGS := -march=armv8-a -mgeneral-regs-only -mstrict-align -mno-outline-atomics -DBOARD_DTB_PROBE=0x40000000ULL
 ARCH_ASFLAGS := -march=armv8.4-a
 ARCH_LDFLAGS := -march=armv8-a
@@ -28,10 +29,46 @@ LINKER_SCRIPT := linker/arm64-virt.ld
 QEMU := qemu-system-aarch64
 QEMU_PKG := qemu-system-arm
 QEMU_MACHINE := -M virt -cpu max -m 256M
+else ifeq ($(ARCH),arm)
+# 32-bit Arm, ARMv7-A with the Virtualization Extensions (so LPAE, and
+# ldrd/strd single-copy atomic for 64-bit descriptors), A32 code, soft float.
+# C library: newlib (Debian packages it only for arm-none-eabi; picolibc is
+# used on the other two arches).
+CROSS ?= arm-none-eabi-
+CROSS_PKG := gcc-arm-none-eabi
+LIBC_PKG := libnewlib-arm-none-eabi
+LIBC_CFLAGS :=
+ARCH_CFLAGS := -march=armv7ve -marm -mfloat-abi=soft -DBOARD_DTB_PROBE=0x40000000ULL
+ARCH_ASFLAGS := $(ARCH_CFLAGS)
+ARCH_LDFLAGS := -march=armv7ve -marm -mfloat-abi=soft
+LINKER_SCRIPT := linker/arm-virt.ld
+QEMU := qemu-system-arm
+QEMU_PKG := qemu-system-arm
+QEMU_MACHINE := -M virt -cpu cortex-a15 -m 256M
+# BOARD=rpi2: Raspberry Pi 2 (BCM2836, Cortex-A7): a raw kernel7.img linked at
+# 0x8000, where the firmware (and QEMU -M raspi2b) loads it and enters in HYP
+# mode with the DTB in r2; RAM from 0, peripherals from 0x3f000000, PL011 at
+# 0x3f201000. A Pi 3 or 4 booted in AArch32 takes the same image family
+# (kernel7.img, kernel7l.img) with its own addresses: not built here.
+ifeq ($(BOARD),rpi2)
+BUILD := build/arm-rpi2
+KERNEL := $(BUILD)/kernel.elf
+ARCH_CFLAGS := $(filter-out -DBOARD_DTB_PROBE=%,$(ARCH_CFLAGS)) -DEARLY_PL011_BASE=0x3f201000ULL \
+               -DEARLY_RAM_START=0x0u -DEARLY_RAM_END=0x3f000000u
+ARCH_ASFLAGS := $(ARCH_CFLAGS)
+LINKER_SCRIPT := linker/arm-rpi2.ld
+IMAGE := $(BUILD)/kernel7.img
+RPI2_DTB ?= /usr/local/share/testbed/bcm2836-rpi-2-b.dtb
+QEMU_MACHINE := -M raspi2b -dtb $(RPI2_DTB)
+QEMU_KERNEL := $(IMAGE)
+else ifneq ($(BOARD),)
+$(error BOARD=$(BOARD) is not supported for ARCH=arm: use BOARD=rpi2, or no BOARD for QEMU virt)
+endif
 else
 CROSS ?= riscv64-unknown-elf-
 CROSS_PKG := gcc-riscv64-unknown-elf
-PICOLIBC_PKG := picolibc-riscv64-unknown-elf
+LIBC_PKG := picolibc-riscv64-unknown-elf
+LIBC_CFLAGS := --specs=picolibc.specs -DPICOLIBC_INTEGER_PRINTF_SCANF
 ARCH_CFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -msmall-data-limit=0
 ARCH_ASFLAGS := $(ARCH_CFLAGS)
 # picolibc's multilib is picked by the plain ISA string
@@ -43,12 +80,12 @@ QEMU_MACHINE := -M virt -cpu max -m 256M -bios default
 endif
 
 CC := $(CROSS)gcc
-CPPFLAGS := -I. -Iarch/$(ARCH)/include -DPICOLIBC_INTEGER_PRINTF_SCANF
+CPPFLAGS := -I. -Iarch/$(ARCH)/include
 CFLAGS := -std=c11 -ffreestanding -fno-common -fno-builtin-printf -O2 -g \
-          -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) --specs=picolibc.specs
-ASFLAGS := -g $(ARCH_ASFLAGS) --specs=picolibc.specs
-LDFLAGS := -nostartfiles -DPICOLIBC_INTEGER_PRINTF_SCANF \
-           -T $(LINKER_SCRIPT) -Wl,--no-warn-rwx-segments -static
+          -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) $(LIBC_CFLAGS)
+ASFLAGS := -g $(ARCH_ASFLAGS) $(LIBC_CFLAGS)
+LDFLAGS := -nostartfiles \
+           -T $(LINKER_SCRIPT) -Wl,--no-warn-rwx-segments -static -Wl,-Map=$(BUILD)/kernel.map
 
 SRCS_C := $(wildcard boot/*.c arch/$(ARCH)/*.c mmu/*.c tests/kernel/*.c tests/bench/*.c)
 SRCS_S := $(wildcard boot/$(ARCH)/*.S arch/$(ARCH)/*.S)
@@ -56,11 +93,15 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRC
 
 .PHONY: all kernel test host-test host-build tools-test run bench console debug deps check-toolchain clean mutants
 all: kernel
-kernel: $(KERNEL)
+kernel: $(KERNEL) $(IMAGE)
 
 check-toolchain:
 	@command -v $(CC) >/dev/null || { echo "error: $(CC) not found: install the Debian package $(CROSS_PKG) (or run 'make deps' as root)"; exit 1; }
-	@test -f $$($(CC) --specs=picolibc.specs -print-file-name=picolibc.specs 2>/dev/null) -a -n "$$(ls /usr/lib/picolibc/$(patsubst %-,%,$(CROSS)) 2>/dev/null)" || { echo "error: picolibc for $(ARCH) not found: install the Debian package $(PICOLIBC_PKG)"; exit 1; }
+ifeq ($(ARCH),arm)
+	@lib=$$($(CC) $(ARCH_LDFLAGS) -print-file-name=libc.a); test "$$lib" != libc.a -a -f "$$lib" || { echo "error: newlib for arm not found: install the Debian package $(LIBC_PKG)"; exit 1; }
+else
+	@test -f $$($(CC) --specs=picolibc.specs -print-file-name=picolibc.specs 2>/dev/null) -a -n "$$(ls /usr/lib/picolibc/$(patsubst %-,%,$(CROSS)) 2>/dev/null)" || { echo "error: picolibc for $(ARCH) not found: install the Debian package $(LIBC_PKG)"; exit 1; }
+endif
 
 $(BUILD)/%.o: %.c | check-toolchain
 	@mkdir -p $(dir $@)
@@ -72,6 +113,11 @@ $(BUILD)/%.o: %.S | check-toolchain
 
 $(KERNEL): $(OBJS) $(LINKER_SCRIPT) linker/common.ld
 	$(CC) $(filter-out -march=%,$(CFLAGS)) $(ARCH_LDFLAGS) $(LDFLAGS) $(OBJS) -o $@
+	@echo "built $@"
+
+# A raw image for boards whose firmware loads one (BOARD=rpi2: kernel7.img).
+$(BUILD)/%.img: $(KERNEL)
+	$(CROSS)objcopy -O binary $< $@
 	@echo "built $@"
 
 -include $(OBJS:.o=.d)
@@ -95,7 +141,7 @@ tools-test:
 	@$(PYTHON) -m unittest discover -s tests/tools -t . 
 
 # ---- commands from README.md ----------------------------------------------
-TEST_ARCHES := $(if $(filter command line environment,$(origin ARCH)),$(ARCH),arm64 riscv64)
+TEST_ARCHES := $(if $(filter command line environment,$(origin ARCH)),$(ARCH),arm64 riscv64 arm)
 
 deps:
 	@tools/setup-deps.sh
@@ -109,11 +155,12 @@ run: deps
 	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) kernel
 	@$(PYTHON) tools/benchread.py qemu --arch $(ARCH) --config $(ARCH)-numa --bench default -o results/run-$(ARCH)
 
-# Both arches, the full benchmark set, results under results/<arch>; then
+# Every arch, the full benchmark set, results under results/<arch>; then
 # first_access again with software A/D (arm64 hwad=off, riscv Svade) under
-# results/<arch>-swad, since that variant needs another machine configuration.
+# results/<arch>-swad, since that variant needs another machine configuration
+# (arm has software A/D only: its own run already shows it).
 bench: deps
-	@set -e; for a in arm64 riscv64; do \
+	@set -e; for a in arm64 riscv64 arm; do \
 	  $(MAKE) --no-print-directory -s ARCH=$$a kernel; \
 	  $(PYTHON) tools/benchread.py qemu --arch $$a --config $$a-numa --bench '*' --timeout 600 -o results/$$a; \
 	done
@@ -121,12 +168,12 @@ bench: deps
 	@$(PYTHON) tools/benchread.py qemu --arch riscv64 --config riscv64-svade --bench first_access -o results/riscv64-swad
 
 console: deps kernel
-	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -append "shell"
+	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(or $(QEMU_KERNEL),$(KERNEL)) -append "shell"
 
 debug: deps kernel
 	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
 	@echo "  gdb-multiarch $(KERNEL) -ex 'target remote localhost:1234'"
-	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -S -s
+	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(or $(QEMU_KERNEL),$(KERNEL)) -S -s
 
 clean:
 	rm -rf build

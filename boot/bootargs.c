@@ -11,6 +11,10 @@ extern const struct ktest_suite *const __ktest_start[], *const __ktest_end[];
 #define THIS_ARCH "arm64"
 #define OTHER_ARCH "riscv64"
 #define EXIT_CHOICES_HERE "semihosting|psci"
+#elif defined(__arm__)
+#define THIS_ARCH "arm"
+#define OTHER_ARCH "riscv64"
+#define EXIT_CHOICES_HERE "semihosting|psci"
 #else
 #define THIS_ARCH "riscv64"
 #define OTHER_ARCH "arm64"
@@ -40,7 +44,7 @@ static const struct arg_spec specs[] = {
     { "bench", ARG_STRING, NULL, NULL, NULL, 0, 0, "run the benchmarks matching a glob" },
     { "shell", ARG_FLAG, NULL, NULL, NULL, 0, 0, "start the interactive serial shell" },
     { "exit", ARG_CHOICE, "semihosting|psci|finisher|sbi", EXIT_CHOICES_HERE, NULL, 0, 0,
-      "how to end the run (arm64: semihosting|psci, riscv64: finisher|sbi)" },
+      "how to end the run (arm64, arm: semihosting|psci, riscv64: finisher|sbi)" },
     { "hwad", ARG_CHOICE, "on|off", NULL, "arm64", 0, 0,
       "arm64: hardware access/dirty flag update (FEAT_HAFDBS)" },
     { "va", ARG_CHOICE, "39|48", NULL, "arm64", 0, 0, "arm64: virtual address bits" },
@@ -224,7 +228,7 @@ int bootargs_parse(const char *cmdline, char *err, size_t errlen)
     int n = 0, tn = 0;
     size_t cl = strlen(cmdline);
     if (cl >= sizeof(tmp)) {
-        snprintf(err, errlen, "boot arguments are %zu characters, at most %d are accepted", cl,
+        snprintf(err, errlen, "boot arguments are %lu characters, at most %d are accepted", (unsigned long)cl,
                  CMDLINE_MAX - 1);
         return -1;
     }

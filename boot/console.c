@@ -1,4 +1,4 @@
-/* Console multiplexer and picolibc stdout hook. */
+/* Console multiplexer and the picolibc stdout hook (newlib's: boot/libc_newlib.c). */
 #include "boot/kernel.h"
 #include "boot/console.h"
 #include "boot/fdt.h"
@@ -39,6 +39,7 @@ void console_putc(char c)
 
 int console_getc(void) { return drv ? drv->get_char(base, shift, width) : -1; }
 
+#ifdef __PICOLIBC__
 static int stdout_put(char c, FILE *f)
 {
     (void)f;
@@ -59,3 +60,4 @@ static FILE console_file = FDEV_SETUP_STREAM(stdout_put, stdin_get, NULL, _FDEV_
 FILE *const stdout = &console_file;
 FILE *const stdin = &console_file;
 FILE *const stderr = &console_file;
+#endif

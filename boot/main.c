@@ -22,15 +22,39 @@ extern char __image_start[], __image_end[];
 
 static void palloc_panic(const char *msg) { panic("page allocator: %s", msg); }
 
+/* RAM is identity-mapped by the kernel, so none may lie in the mm's window
+ * (32-bit arm: [2 GiB, 4 GiB), reached with -m above 1 GiB on QEMU virt):
+ * such RAM is left unused, with a note. */
+static void clip_memory_to_window(struct dt_info *dt)
+{
+    for (int i = 0; i < dt->n_mem; i++) {
+        uint64_t b = dt->mem[i].base, e = b + dt->mem[i].size;
+        if (e <= MM_VA_BASE || b >= MM_VA_END)
+            continue;
+        uint64_t keep = b < MM_VA_BASE ? MM_VA_BASE - b : 0;
+        printf("# memory: 0x%llx-0x%llx left unused: it overlaps the mm's address window "
+               "[0x%llx, 0x%llx)\n", (unsigned long long)(b + keep), (unsigned long long)e,
+               (unsigned long long)MM_VA_BASE, (unsigned long long)MM_VA_END);
+        dt->mem[i].size = keep;
+    }
+}
+
 static void setup_memory(void)
 {
+    clip_memory_to_window(&boot.dt);
     const struct dt_info *dt = &boot.dt;
     palloc_panic_hook = palloc_panic;
     for (int i = 0; i < dt->n_mem; i++)
-        if (palloc_add_range(dt->mem[i].base, dt->mem[i].size, dt->mem[i].node) < 0)
+        if (dt->mem[i].size && palloc_add_range(dt->mem[i].base, dt->mem[i].size, dt->mem[i].node) < 0)
             panic("cannot add memory range 0x%llx+0x%llx", (unsigned long long)dt->mem[i].base,
                   (unsigned long long)dt->mem[i].size);
     palloc_reserve((uintptr_t)__image_start, (uint64_t)(__image_end - __image_start));
+    /* Page 0 is never mapped (mmu/kernel_map.c): where RAM starts at 0
+     * (Raspberry Pi; also where its firmware and QEMU's boot stub hold the
+     * secondary CPUs), it is never handed out either. */
+    for (int i = 0; i < dt->n_mem; i++)
+        if (dt->mem[i].base == 0)
+            palloc_reserve(0, PAGE_SIZE);
     palloc_reserve((uintptr_t)boot.dtb, ALIGN_UP(dt->total_size, 4096));
     for (int i = 0; i < dt->n_reserved; i++)
         palloc_reserve(dt->reserved[i].base, dt->reserved[i].size);
@@ -64,6 +88,8 @@ static const void *find_dtb(uint64_t arg)
 
 #ifdef __aarch64__
 extern unsigned arm64_boot_el;
+#elif defined(__arm__)
+extern unsigned arm_boot_mode;
 #endif
 
 /*
@@ -119,7 +145,7 @@ static void early_exit_probe(const void *dtb)
         uint32_t n = len && s[len - 1] == '\0' ? len - 1 : len;
         if (n >= DT_BOOTARGS_MAX)
             printf("testbed: error: the boot arguments are %u characters, at most %d are "
-                   "accepted\n", n, DT_BOOTARGS_MAX - 1);
+                   "accepted\n", (unsigned)n, DT_BOOTARGS_MAX - 1);
         /* The last exit=<word> wins; copied alone, so arch_exit sees it. */
         for (uint32_t i = 0; i < n;) {
             while (i < n && (s[i] == ' ' || s[i] == '\t'))
@@ -167,6 +193,8 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     boot.boot_instret = read_instret();
 #ifdef __aarch64__
     arm64_boot_el = (unsigned)boot_arg;
+#elif defined(__arm__)
+    arm_boot_mode = (unsigned)boot_arg;
 #else
     (void)boot_arg;
 #endif
@@ -186,7 +214,7 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     if (!console_init(&boot.dt))
         printf("testbed: warning: device tree names no PL011/NS16550 UART; using the early console\n");
     printf("\ntestbed: %s, entered at %s, console %s, dtb %p (%u bytes)\n", arch_name,
-           arch_boot_mode(), console_name(), boot.dtb, boot.dt.total_size);
+           arch_boot_mode(), console_name(), boot.dtb, (unsigned)boot.dt.total_size);
 
     char msg[256];
     if (bootargs_parse(boot.dt.bootargs, msg, sizeof(msg)) < 0) {

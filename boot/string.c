@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#define NO_LIBCALL __attribute__((optimize("O2", "no-tree-loop-distribute-patterns")))
 
 NO_LIBCALL void *memset(void *dst, int c, size_t n)
 {

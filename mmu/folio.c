@@ -42,7 +42,7 @@ void folio_put(struct page *head)
         return;
     if (head->refcount <= 0)
         panic("folio_put: folio 0x%llx has refcount %d", (unsigned long long)page_to_phys(head),
-              head->refcount);
+              (int)head->refcount);
     if (--head->refcount == 0)
         palloc_free(page_to_phys(head), head->order);
 }
@@ -76,7 +76,7 @@ bool folio_mapped_shared(struct page *head)
 /* Copy one page with plain 64-bit loads and stores, 16 to an iteration (no
  * picolibc memcpy: it may use SIMD registers; the attribute keeps the
  * compiler from turning the loop into a memcpy call). */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
+__attribute__((optimize("O2", "no-tree-loop-distribute-patterns")))
 void copy_page_data(uint64_t dst_pa, uint64_t src_pa)
 {
     uint64_t *d = (uint64_t *)(uintptr_t)dst_pa;

@@ -59,6 +59,10 @@ void mmu_init(void)
     uint64_t lowest_ram = ~0ULL;
     for (int i = 0; i < dt->n_mem; i++) {
         uint64_t b = dt->mem[i].base, s = dt->mem[i].size;
+        if (b == 0 && s > PAGE_SIZE) {      /* RAM at 0 (Raspberry Pi): page 0 stays unmapped */
+            b = PAGE_SIZE;
+            s -= PAGE_SIZE;
+        }
         if (pt_map(&kernel_pgtable, b, b, s, pgprot_kernel_normal(), KMAP_FLAGS) < 0)
             panic("cannot map RAM 0x%llx+0x%llx", (unsigned long long)b, (unsigned long long)s);
         lowest_ram = MIN(lowest_ram, b);

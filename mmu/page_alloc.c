@@ -155,7 +155,7 @@ static inline struct pa_range *range_of_page(const struct page *p)
  * iteration (the kernel's memset stores 8 bytes at a time too, with 4 times
  * the loop overhead). The attribute keeps the compiler from calling memset.
  * The fallback of arch_zero_pages(), and what the host tests use. */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
+__attribute__((optimize("O2", "no-tree-loop-distribute-patterns")))
 void palloc_zero_stores(void *p, size_t bytes)
 {
     uint64_t *q = p, *end = q + bytes / 8;

@@ -23,8 +23,10 @@
 #include "mmu/tlb.h"
 
 #define LEAF_LEVEL  3
-#define MM_VA_BASE  0x2000000000ULL     /* 128 GiB: fits Sv39's positive half */
-#define MM_VA_END   0x3000000000ULL     /* 64 GiB window */
+/* The window is the arch's (asm/pte.h): arm64 and riscv64 128 GiB + 64 GiB
+ * (fits Sv39's positive half), 32-bit arm the upper 2 GiB (below: RAM and MMIO). */
+#define MM_VA_BASE  ARCH_MM_VA_BASE
+#define MM_VA_END   ARCH_MM_VA_END
 
 static inline int pt_root_level(void) { return 4 - mmu_caps.levels; }
 static inline unsigned pt_shift(int level) { return 12 + 9 * (unsigned)(3 - level); }

@@ -42,5 +42,6 @@ enum {
     HWB_LOCAL_STORE_ORDER = 8,  /* arm64 dsb nshst */
     HWB_LOCAL_COMPLETE = 16,    /* arm64 dsb nsh */
     HWB_FENCE = 32,             /* riscv fence rw,rw (orders stores before a walk's reads) */
+    HWB_BP_INVALIDATE = 64,     /* arm (ARMv7) BPIALLIS: branch predictors after a mapping change */
 };
 #endif

@@ -1340,7 +1340,7 @@ def make_parser():
     sub.required = True
 
     q = sub.add_parser("qemu", help="run the benchmarks in QEMU")
-    q.add_argument("--arch", required=True, choices=["arm64", "riscv64"])
+    q.add_argument("--arch", required=True, choices=["arm64", "riscv64", "arm"])
     q.add_argument("--elf", help="kernel ELF (default BUILD_DIR/<arch>/kernel.elf)")
     q.add_argument("--build-dir", default="build")
     q.add_argument("--bench", default="*", metavar="GLOB",

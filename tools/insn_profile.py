@@ -32,9 +32,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CROSS = {"arm64": "aarch64-linux-gnu-", "riscv64": "riscv64-unknown-elf-"}
-QEMU = {"arm64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64"}
-INSN_SHIFT = {"arm64": 2, "riscv64": 1}
+CROSS = {"arm64": "aarch64-linux-gnu-", "riscv64": "riscv64-unknown-elf-", "arm": "arm-none-eabi-"}
+QEMU = {"arm64": "qemu-system-aarch64", "riscv64": "qemu-system-riscv64", "arm": "qemu-system-arm"}
+INSN_SHIFT = {"arm64": 2, "riscv64": 1, "arm": 1}     # arm: newlib is Thumb (2-byte aligned)
 MARKERS = ("kbench_profile_op_begin", "kbench_profile_op_end", "kbench_profile_case_end",
            "kbench_profile_emit")
 
@@ -376,11 +376,11 @@ def run(args):
         plugin += ",case=0x%x,emit=0x%x" % tuple(marks[2:])
     job = args.append if args.append else "bench=" + (args.bench or "default")
     bootargs = " ".join(x for x in (conf[3] if len(conf) > 3 else "", job,
-                                    "exit=semihosting" if args.arch == "arm64" else "") if x)
+                                    "exit=semihosting" if args.arch in ("arm64", "arm") else "") if x)
     cmd = [QEMU[args.arch]] + shlex.split(conf[2]) + ["-nographic", "-icount", "shift=0,sleep=off",
                                                       "-no-reboot", "-kernel", elf, "-append", bootargs,
                                                       "-plugin", plugin]
-    if args.arch == "arm64":
+    if args.arch in ("arm64", "arm"):
         cmd.insert(1, "-semihosting")
     print("running: %s" % " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
     try:

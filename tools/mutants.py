@@ -38,7 +38,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_LIST = os.path.join("tests", "mutants", "mutants.txt")
 WORK_DIR = os.path.join("build", "mutants")
 CONTROL = "_control"           # the unmutated copy (mutant names cannot start with '_')
-ARCHES = ("arm64", "riscv64")
+ARCHES = ("arm64", "riscv64", "arm")
+BOTH = ("arm64", "riscv64")      # arch: both (the two 64-bit arches)
 DEFAULT_TIMEOUT = 120.0       # seconds per QEMU configuration or host binary
 BUILD_TIMEOUT = 900.0
 NOT_COPIED = ("build/", "results/")   # never part of a copy, even if untracked
@@ -191,13 +192,13 @@ def parse_list_text(text, source="mutants.txt"):
                 problems.append(f"{source}:{fields[key][0][0]}: [{name}] '{key}' is empty")
         arch = one("arch")
         if arch == "both":
-            arches = list(ARCHES)
+            arches = list(BOTH)
         elif arch in ARCHES:
             arches = [arch]
         else:
             arches = []
             if arch:
-                problems.append(f"{where}: [{name}] arch must be arm64, riscv64 or both, "
+                problems.append(f"{where}: [{name}] arch must be arm64, riscv64, arm or both, "
                                 f"got '{arch}'")
         targets = []
         for tl, ttext in fields["tests"]:

@@ -35,7 +35,10 @@ ARCHES = {
     # arch: (qemu binary, Debian package providing it)
     "arm64": ("qemu-system-aarch64", "qemu-system-arm"),
     "riscv64": ("qemu-system-riscv64", "qemu-system-misc"),
+    "arm": ("qemu-system-arm", "qemu-system-arm"),
 }
+# Arches whose runs end through semihosting (exit=semihosting, QEMU -semihosting).
+SEMIHOSTING_ARCHES = ("arm64", "arm")
 
 STATUS_RE = re.compile(r"TESTBED:\s*status=(\w+)")
 REGISTERS_PREFIX = "REGISTERS"
@@ -164,6 +167,7 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
 
     arm64:   qemu-system-aarch64 <args> -nographic -semihosting -icount shift=0
              -no-reboot -kernel <elf> -append "<bootargs> exit=semihosting"
+    arm:     the same with qemu-system-arm
     riscv64: qemu-system-riscv64 <args> -nographic -icount shift=0 -no-reboot
              -kernel <elf> -append "<bootargs>"
     """
@@ -171,7 +175,7 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
     cmd = [qemu or qemu_binary(config.arch)] + args
     if "-nographic" not in args:
         cmd.append("-nographic")
-    if config.arch == "arm64" and "-semihosting" not in args:
+    if config.arch in SEMIHOSTING_ARCHES and "-semihosting" not in args:
         cmd.append("-semihosting")
     if "-icount" not in args:
         # sleep=off: virtual time never waits for the host, so even the timer
@@ -180,9 +184,11 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
     if "-no-reboot" not in args:
         cmd.append("-no-reboot")
     boot = join_bootargs(config.bootargs, extra_bootargs)
-    if config.arch == "arm64":
+    if config.arch in SEMIHOSTING_ARCHES:
         boot = join_bootargs(boot, "exit=semihosting")
-    cmd += ["-kernel", elf, "-append", boot]
+    if "-kernel" not in args:       # a board configuration names its own image
+        cmd += ["-kernel", elf]
+    cmd += ["-append", boot]
     return cmd
 
 
@@ -569,7 +575,7 @@ def make_parser():
     ap = argparse.ArgumentParser(
         prog="runner.py", description="Boot the testbed kernel in QEMU and check its KTAP output.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--arch", choices=["arm64", "riscv64", "all"], default="all")
+    ap.add_argument("--arch", choices=["arm64", "riscv64", "arm", "all"], default="all")
     ap.add_argument("--config", action="append", metavar="NAME_GLOB",
                     help="only configurations whose name matches; repeatable, or "
                          "several globs separated by commas")

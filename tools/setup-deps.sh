@@ -7,6 +7,8 @@ set -euo pipefail
 need=(
   "cmd:aarch64-linux-gnu-gcc|gcc-aarch64-linux-gnu|"
   "cmd:riscv64-unknown-elf-gcc|gcc-riscv64-unknown-elf|"
+  "cmd:arm-none-eabi-gcc|gcc-arm-none-eabi|"
+  "file:/usr/lib/arm-none-eabi/lib/thumb/v7-a/nofp/libc.a|libnewlib-arm-none-eabi|"
   "dir:/usr/lib/picolibc/aarch64-linux-gnu|picolibc-aarch64-linux-gnu|"
   "dir:/usr/lib/picolibc/riscv64-unknown-elf|picolibc-riscv64-unknown-elf|"
   "cmd:dtc|device-tree-compiler|"
@@ -18,6 +20,7 @@ need=(
   "py:matplotlib|python3-matplotlib|"
   "cmd:gdb-multiarch|gdb-multiarch|"
   "qemu:qemu-system-aarch64|qemu-system-arm|bpo"
+  "qemu:qemu-system-arm|qemu-system-arm|bpo"
   "qemu:qemu-system-riscv64|qemu-system-misc|bpo"
   "file:/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin|opensbi|bpo"
 )
@@ -41,6 +44,15 @@ for item in "${need[@]}"; do
   esac
   if [ -n "$bpo" ]; then missing_bpo+=("$pkg"); else missing+=("$pkg"); fi
 done
+# The Raspberry Pi 2 device tree (make test's arm-rpi2 configuration), from
+# Debian's armhf kernel package; never committed (tools/fetch-rpi2-dtb.sh).
+if ! "$(dirname "$0")/fetch-rpi2-dtb.sh" --check >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    "$(dirname "$0")/fetch-rpi2-dtb.sh"
+  else
+    "$(dirname "$0")/fetch-rpi2-dtb.sh" --check || true
+  fi
+fi
 # OpenSBI: QEMU ships its own copy too; only require the package when QEMU needs installing.
 [ ${#missing[@]} -eq 0 ] && [ ${#missing_bpo[@]} -eq 0 ] && exit 0
 

@@ -28,7 +28,7 @@ unmaps or deletes address spaces when the VMA count or the free memory runs
 low. The address-space table is filled up to its limit now and then, to see
 the clean `mm table full` error.
 
-  /usr/bin/python3 tools/shell_fuzz.py [--arch arm64|riscv64|all] [--seed N]
+  /usr/bin/python3 tools/shell_fuzz.py [--arch arm64|riscv64|arm|all] [--seed N]
       [--count 300] [--time-limit 45] [--build-dir build] [--log FILE] [-v]
 
 The seed is printed; the same seed replays the same commands (QEMU runs
@@ -138,6 +138,8 @@ class Shell:
 
     def run(self, raw):
         """Send one line (bytes, no newline); return the output lines after the echo."""
+        # The fixed lines name the 64-bit window; moved to a 32-bit arch's.
+        raw = ss.move_window(self.arch, raw.decode("latin-1")).encode("latin-1")
         self.s.deadline = time.monotonic() + CMD_TIMEOUT
         try:
             # QEMU's -nographic console multiplexer takes ^A as its escape
@@ -492,9 +494,10 @@ class Fuzzer:
         # The last word of the window: an access (a segfault, nothing mapped
         # there), not "outside the managed window" as with a 4 KiB default.
         for rw in (b"w", b"r"):
-            out = self.send(b"touch 0x2ffffffff8 " + rw)
-            if not out[-1].startswith("error: segv at 0x2ffffffff8 ("):
-                raise Failure("touch 0x2ffffffff8 %s: %s" % (rw.decode(), out[-2:]))
+            last = b"0x%x" % (END - 8)
+            out = self.send(b"touch " + last + b" " + rw)
+            if not out[-1].startswith("error: segv at %s (" % last.decode()):
+                raise Failure("touch %s %s: %s" % (last.decode(), rw.decode(), out[-2:]))
         self.expect_ok(b"unmap 0x2000000000 8K")
         self.expect_ok(b"mm del %d" % self.ids_after_refresh()[0])
 
@@ -580,6 +583,8 @@ class Fuzzer:
 
 
 def fuzz_arch(arch, kernel, seed, count, time_limit, log, verbose):
+    global BASE, END
+    BASE, END = ss.WINDOW_MOVE[arch][1] if arch in ss.WINDOW_MOVE else (0x2000000000, 0x3000000000)
     start = time.monotonic()
     sh = None
     fz = None
@@ -599,7 +604,7 @@ def fuzz_arch(arch, kernel, seed, count, time_limit, log, verbose):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--arch", default="all", choices=["arm64", "riscv64", "all"])
+    ap.add_argument("--arch", default="all", choices=["arm64", "riscv64", "arm", "all"])
     ap.add_argument("--seed", default="random",
                     help="integer seed, or 'random' (default; printed for replay)")
     ap.add_argument("--count", type=int, default=300, help="random commands per arch (300)")
@@ -617,7 +622,7 @@ def main(argv=None):
         except ValueError:
             print("error: --seed must be an integer or 'random'")
             return 2
-    arches = ["arm64", "riscv64"] if args.arch == "all" else [args.arch]
+    arches = ["arm64", "riscv64", "arm"] if args.arch == "all" else [args.arch]
     log = open(args.log, "w") if args.log else None
     passed = failed = 0
     try:

@@ -6,6 +6,11 @@ shell; each script line is sent after the prompt `mm> ` has been seen, and the
 transcript is compared with tests/shell/<name>.<arch>.expected if present,
 else tests/shell/<name>.expected.
 
+The scripts and expected files name addresses in the 64-bit arches' managed
+window (0x2000000000-0x3000000000). On arm (32-bit VA) it is 0x80000000-0x100000000:
+hex numbers within 256 MiB of its base or end move there (move_window()), in the
+commands and in the expected lines alike; --update writes <name>.arm.expected.
+
 Script lines: one shell command each; blank lines and lines starting with
 `#` are not sent. If the script does not end with exit/quit, `exit` is sent.
 
@@ -15,7 +20,7 @@ CRLF normalised); after the last command whatever the kernel printed until
 QEMU ended (the `TESTBED: status=...` line). An expected line starting with
 `~ ` is a Python regular expression that must match the whole actual line.
 
-  /usr/bin/python3 tools/shell_session.py --arch arm64|riscv64 [--build-dir build]
+  /usr/bin/python3 tools/shell_session.py --arch arm64|riscv64|arm [--build-dir build]
       [--timeout 30] [--update] [name ...]
 
 --update rewrites the expected file each session uses from the actual output,
@@ -36,7 +41,35 @@ SHELL_DIR = os.path.join(ROOT, "tests", "shell")
 PROMPT = b"mm> "
 
 
+# arch: (the window the scripts use, this arch's window), each [base, end)
+WINDOW_MOVE = {"arm": ((0x2000000000, 0x3000000000), (0x80000000, 0x100000000))}
+WINDOW_SPAN = 0x10000000        # addresses this close to a window's base or end move
+HEX_RE = re.compile(r"0x([0-9a-fA-F]+)\b")
+
+
+def move_window(arch, text):
+    """Scripts' window addresses moved to arch's window (see the module doc):
+    the ones near the base keep their offset from the base, the ones near
+    the end (the end included) their distance to the end."""
+    if arch not in WINDOW_MOVE:
+        return text
+    (ob, oe), (nb, ne) = WINDOW_MOVE[arch]
+
+    def sub(m):
+        v = int(m.group(1), 16)
+        if ob <= v < ob + WINDOW_SPAN:
+            return "0x%x" % (v - ob + nb)
+        if oe - WINDOW_SPAN <= v <= oe:
+            return "0x%x" % (ne - (oe - v))
+        return m.group(0)
+    return HEX_RE.sub(sub, text)
+
+
 def qemu_command(arch, kernel):
+    if arch == "arm":
+        return ["qemu-system-arm", "-M", "virt", "-cpu", "cortex-a15", "-m", "256M", "-nographic",
+                "-icount", "shift=0", "-semihosting", "-kernel", kernel,
+                "-append", "shell exit=semihosting"]
     if arch == "arm64":
         return ["qemu-system-aarch64", "-M", "virt", "-cpu", "max", "-m", "256M", "-nographic",
                 "-icount", "shift=0", "-semihosting", "-kernel", kernel,
@@ -201,7 +234,7 @@ def updated(old, actual):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--arch", required=True, choices=["arm64", "riscv64"])
+    ap.add_argument("--arch", required=True, choices=["arm64", "riscv64", "arm"])
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--update", action="store_true", help="rewrite the expected files")
@@ -222,14 +255,16 @@ def main():
 
     passed = failed = 0
     for name in scripts:
-        cmds = script_commands(os.path.join(SHELL_DIR, name + ".script"))
+        cmds = [move_window(args.arch, c) for c in script_commands(os.path.join(SHELL_DIR, name + ".script"))]
         actual, err = run_session(args.arch, kernel, cmds, args.timeout)
         exp_path = expected_path(name, args.arch)
         if args.update and err is None:
             old = []
             if os.path.exists(exp_path):
                 with open(exp_path) as f:
-                    old = f.read().splitlines()
+                    old = [move_window(args.arch, l) for l in f.read().splitlines()]
+            if args.arch in WINDOW_MOVE:        # never write moved addresses into a shared file
+                exp_path = os.path.join(SHELL_DIR, "%s.%s.expected" % (name, args.arch))
             with open(exp_path, "w") as f:
                 f.write("\n".join(updated(old, actual)) + "\n")
             print("# updated %s" % os.path.relpath(exp_path, ROOT))
@@ -239,7 +274,7 @@ def main():
                 err = "no expected output %s (run with --update)" % os.path.relpath(exp_path, ROOT)
             else:
                 with open(exp_path) as f:
-                    diff = compare(f.read().splitlines(), actual)
+                    diff = compare([move_window(args.arch, l) for l in f.read().splitlines()], actual)
         if err is None and not diff:
             print("ok %s" % name)
             passed += 1

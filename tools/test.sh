@@ -5,14 +5,14 @@
 # guard against tests/bench/baseline-<arch>.json, shell sessions, shell
 # fuzzer). Each stage's counts are added up into the last line,
 # "N passed, N failed".
-#   tools/test.sh [--host-only] [arm64] [riscv64]
+#   tools/test.sh [--host-only] [arm64] [riscv64] [arm]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-/usr/bin/python3}
 host_only=0; arches=()
 for a in "$@"; do
-  case $a in --host-only) host_only=1 ;; arm64|riscv64) arches+=("$a") ;;
-    *) echo "test.sh: unknown argument '$a' (expected --host-only, arm64, riscv64)"; exit 2 ;; esac
+  case $a in --host-only) host_only=1 ;; arm64|riscv64|arm) arches+=("$a") ;;
+    *) echo "test.sh: unknown argument '$a' (expected --host-only, arm64, riscv64, arm)"; exit 2 ;; esac
 done
 passed=0; failed=0; skipped=0; problems=()
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
@@ -50,7 +50,9 @@ add $((ran - bad - sk)) "$bad" "$sk"
 if [ $host_only -eq 0 ]; then
   for arch in "${arches[@]}"; do
     echo "== QEMU $arch"
-    if ! make --no-print-directory -s ARCH=$arch kernel > build/logs/kernel-$arch.log 2>&1; then
+    # arm: the Raspberry Pi 2 image too (configuration arm-rpi2 boots it on -M raspi2b)
+    if ! { make --no-print-directory -s ARCH=$arch kernel &&
+           { [ "$arch" != arm ] || make --no-print-directory -s ARCH=arm BOARD=rpi2 kernel; }; } > build/logs/kernel-$arch.log 2>&1; then
       cat build/logs/kernel-$arch.log; echo "kernel $arch: build failed"; add 0 1; problems+=("$arch build"); continue
     fi
     $PY tools/runner.py --arch $arch --keep-logs build/logs | tee build/logs/runner-$arch.txt

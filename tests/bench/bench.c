@@ -76,7 +76,7 @@
 #include "tests/kernel/ktest.h"
 #include <stdarg.h>
 #include <asm/counters.h>
-#ifdef __aarch64__
+#if defined(__aarch64__) || defined(__arm__)
 #include <asm/sysreg.h>
 #endif
 
@@ -165,6 +165,8 @@ static void identify_target(void)
 #ifdef __aarch64__
     snprintf(cpu_name, sizeof(cpu_name), "midr:0x%08llx",
              (unsigned long long)(read_sysreg(midr_el1) & 0xffffffffULL));
+#elif defined(__arm__)
+    snprintf(cpu_name, sizeof(cpu_name), "midr:0x%08lx", (unsigned long)read_midr());
 #else
     snprintf(cpu_name, sizeof(cpu_name), "rv64");
 #endif

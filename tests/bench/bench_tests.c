@@ -223,6 +223,9 @@ static void tlb_raw_counts(struct ktest *t)
     }
 #ifdef __aarch64__
     KEXPECT_EQ(t, ev(bar, EV_BARRIER), 3);      /* dsb ishst; dsb ish; isb */
+#elif defined(__arm__)
+    /* dsb ishst; (bpiallis where ID_MMFR1.BPred asks for it;) dsb ish; isb */
+    KEXPECT_EQ(t, ev(bar, EV_BARRIER), mmu_caps.bp_maintenance ? 4 : 3);
 #else
     KEXPECT_EQ(t, ev(bar, EV_BARRIER), 0);      /* sfence.vma orders itself */
 #endif
@@ -244,7 +247,7 @@ static void first_access_counts(struct ktest *t)
     if (sw) {
         KEXPECT(t, ev(sw, EV_FAULT_RESOLVED) >= sw->per, "sw-fault: %llu faults for %llu pages",
                 (unsigned long long)ev(sw, EV_FAULT_RESOLVED), (unsigned long long)sw->per);
-#ifdef __aarch64__
+#if defined(__aarch64__) || defined(__arm__)
         KEXPECT_EQ(t, ev(sw, EV_FAULT_ACCESS_FLAG), sw->per);
         KEXPECT_EQ(t, ev(sw, EV_FAULT_PERMISSION), sw->per);
 #endif

@@ -117,5 +117,9 @@ void kbench_run_one(struct kbench_ctx *b, const struct kbench *k);
 /* Address-space identifiers and VA windows the benchmarks use for their own
  * page tables (never handed out by the mm core's allocator, which starts low). */
 #define KBENCH_ASID         201
+#if UINTPTR_MAX == 0xffffffffu
+#define KBENCH_VA           0xc0000000ULL       /* 32-bit arm: MM_VA_BASE + 1 GiB */
+#else
 #define KBENCH_VA           0x2800000000ULL     /* MM_VA_BASE + 32 GiB */
+#endif
 #endif

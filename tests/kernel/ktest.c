@@ -174,7 +174,7 @@ static unsigned run_suite(const char *glob, const struct ktest_suite *s, unsigne
                           unsigned *failed_cases)
 {
     size_t n = selected_cases(glob, s);
-    printf("    KTAP version 1\n    # Subtest: %s\n    1..%zu\n", s->name, n);
+    printf("    KTAP version 1\n    # Subtest: %s\n    1..%lu\n", s->name, (unsigned long)n);
     const char *skip_all = s->setup ? s->setup() : NULL;
     unsigned no = 0, failed = 0;
     for (size_t i = 0; i < s->ncases; i++) {

@@ -14,6 +14,17 @@
 
 #define TEST_ASID   7
 #define TEST_VA     (MM_VA_BASE + 0x40000000ULL)   /* 1 GiB into the window */
+#if UINTPTR_MAX == 0xffffffffu
+/* 32-bit VA (arm): a 2 GiB window, level-1 entries 2 and 3; TEST_VA uses
+ * the second, so the first is the untouched 1 GiB region of this suite. */
+#define KERNEL_SCRATCH_VA   (MM_VA_END - 0x200000ULL)
+#define UNTOUCHED_GIB_VA    MM_VA_BASE
+#define BLOCK_TEST_VA       (MM_VA_BASE + 0x20000000ULL)
+#else
+#define KERNEL_SCRATCH_VA   (MM_VA_BASE + 0x80000000ULL)
+#define UNTOUCHED_GIB_VA    (MM_VA_BASE + 0x200000000ULL)
+#define BLOCK_TEST_VA       (MM_VA_BASE + 0x300000000ULL)
+#endif
 
 static struct pgtable as;
 static uint64_t pages[32];          /* physical pages, each filled with a marker */
@@ -159,10 +170,10 @@ static void write_to_readonly_faults(struct ktest *t)
 {
     uint64_t va = TEST_VA, v;
     map_user(va, pages[0], PROT_READ, PT_MAP_YOUNG);
-    KEXPECT_EQ(t, probe_read64((void *)va, &v), 0);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), 0);
     KEXPECT_EQ(t, v, marker(pages[0]));
     KEXPECT_EQ(t, trap_faults()->count, 0);
-    KEXPECT_EQ(t, probe_write64((void *)va, 1), -1);
+    KEXPECT_EQ(t, probe_write64((void *)(uintptr_t)va, 1), -1);
     KEXPECT_EQ(t, trap_faults()->count, 1);
     expect_fault(t, FAULT_PERMISSION, ACCESS_WRITE, va);
 #ifndef __riscv
@@ -172,7 +183,7 @@ static void write_to_readonly_faults(struct ktest *t)
     /* Now let the handler make it writable: the same write completes. */
     fix_mode = FIX_MAKE_WRITABLE;
     trap_reset_faults();
-    KEXPECT_EQ(t, probe_write64((void *)va, 0x1234), 0);
+    KEXPECT_EQ(t, probe_write64((void *)(uintptr_t)va, 0x1234), 0);
     KEXPECT_EQ(t, trap_faults()->count, 1);
     KEXPECT_EQ(t, trap_faults()->unresolved, 0);
     KEXPECT_EQ(t, *(volatile uint64_t *)(uintptr_t)pages[0], 0x1234);
@@ -182,13 +193,13 @@ static void write_to_readonly_faults(struct ktest *t)
 static void read_unmapped_faults(struct ktest *t)
 {
     uint64_t va = TEST_VA + 5 * PAGE_SIZE, v = 0;
-    KEXPECT_EQ(t, probe_read64((void *)va, &v), -1);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), -1);
     expect_fault(t, FAULT_TRANSLATION, ACCESS_READ, va);
     fix_mode = FIX_MAP;
     fix_pa = pages[1];
     fix_prot = PROT_READ;
     trap_reset_faults();
-    KEXPECT_EQ(t, probe_read64((void *)(va + 8), &v), 0);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)(va + 8), &v), 0);
     KEXPECT_EQ(t, v, marker(pages[1]) + 1);
     KEXPECT_EQ(t, trap_faults()->count, 1);
 #ifndef __riscv
@@ -203,19 +214,19 @@ static void read_protnone_faults(struct ktest *t)
     uint64_t va = TEST_VA + 9 * PAGE_SIZE, v = 0;
     int level;
     map_user(va, pages[2], PROT_READ | PROT_WRITE, PT_MAP_YOUNG);
-    KEXPECT_EQ(t, probe_read64((void *)va, &v), 0);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), 0);
     pte_t *e = pt_lookup(&as, va, &level);
     KASSERT(t, e != NULL);
     /* valid -> protnone removes access: invalidate. */
     set_and_flush(e, pte_modify(pte_read_once(e), pgprot_from_prot(PROT_NONE, true)), va);
     KEXPECT(t, pte_protnone(pte_read_once(e)));
     KEXPECT(t, pte_present(pte_read_once(e)));
-    KEXPECT_EQ(t, probe_read64((void *)va, &v), -1);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), -1);
     expect_fault(t, FAULT_TRANSLATION, ACCESS_READ, va);
     fix_mode = FIX_RESTORE_PROT;
     fix_prot = PROT_READ | PROT_WRITE;
     trap_reset_faults();
-    KEXPECT_EQ(t, probe_read64((void *)va, &v), 0);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), 0);
     KEXPECT_EQ(t, v, marker(pages[2]));
     KEXPECT_EQ(t, trap_faults()->count, 1);
     KEXPECT(t, !pte_protnone(pte_read_once(e)) && pte_valid(pte_read_once(e)));
@@ -226,11 +237,13 @@ static void read_protnone_faults(struct ktest *t)
  * kernel may not execute user pages on either arch (PXN / S-mode rules). */
 static void exec_nx_faults(struct ktest *t)
 {
-    uint64_t va = MM_VA_BASE + 0x80000000ULL;   /* a kernel-table scratch address */
+    uint64_t va = KERNEL_SCRATCH_VA;            /* a kernel-table scratch address */
     uint64_t pa = pages[3];
     uint32_t *code = (uint32_t *)(uintptr_t)pa;
 #ifdef __riscv
     code[0] = 0x00008067;   /* ret */
+#elif defined(__arm__)
+    code[0] = 0xe12fff1e;   /* bx lr */
 #else
     code[0] = 0xd65f03c0;   /* ret */
 #endif
@@ -238,7 +251,7 @@ static void exec_nx_faults(struct ktest *t)
     pgtable_activate(&kernel_pgtable);      /* the scratch address is in the kernel's table */
     KASSERT_EQ(t, pt_map(&kernel_pgtable, va, pa, PAGE_SIZE,
                          pgprot_from_prot(PROT_READ | PROT_WRITE, false), 0), 0);
-    KEXPECT_EQ(t, probe_exec((void *)va), -1);
+    KEXPECT_EQ(t, probe_exec((void *)(uintptr_t)va), -1);
     KEXPECT_EQ(t, trap_faults()->last.access, ACCESS_EXEC);
     KEXPECT_EQ(t, trap_faults()->last.addr, va);
 #ifndef __riscv
@@ -251,7 +264,7 @@ static void exec_nx_faults(struct ktest *t)
     KASSERT_EQ(t, pt_map(&kernel_pgtable, va, pa, PAGE_SIZE,
                          pgprot_from_prot(PROT_READ | PROT_EXEC, false), 0), 0);
     trap_reset_faults();
-    KEXPECT_EQ(t, probe_exec((void *)va), 0);
+    KEXPECT_EQ(t, probe_exec((void *)(uintptr_t)va), 0);
     KEXPECT_EQ(t, trap_faults()->count, 0);
     tlb_gather_init(&g, kernel_pgtable.asid);
     pt_unmap(&kernel_pgtable, va, PAGE_SIZE, &g);
@@ -267,18 +280,18 @@ static void wrprotect_needs_invalidate(struct ktest *t)
     uint64_t va = TEST_VA + 12 * PAGE_SIZE;
     int level;
     map_user(va, pages[4], PROT_READ | PROT_WRITE, PT_MAP_YOUNG | PT_MAP_DIRTY);
-    KEXPECT_EQ(t, probe_write64((void *)va, 1), 0);     /* now cached, writable */
+    KEXPECT_EQ(t, probe_write64((void *)(uintptr_t)va, 1), 0);     /* now cached, writable */
     pte_t *e = pt_lookup(&as, va, &level);
     pte_store(e, pte_wrprotect(pte_read_once(e)));
     pte_stores_visible();
     /* No invalidate: */
-    int stale = probe_write64((void *)va, 2);
+    int stale = probe_write64((void *)(uintptr_t)va, 2);
     KEXPECT_EQ(t, stale, 0);
     KEXPECT_EQ(t, trap_faults()->count, 0);
     if (stale == 0)
         ktest_log("stale TLB entry let a write through a read-only PTE (as expected without TLBI)");
     flush_tlb_range(as.asid, va, va + PAGE_SIZE, PAGE_SIZE, true);
-    KEXPECT_EQ(t, probe_write64((void *)va, 3), -1);
+    KEXPECT_EQ(t, probe_write64((void *)(uintptr_t)va, 3), -1);
     expect_fault(t, FAULT_PERMISSION, ACCESS_WRITE, va);
     KEXPECT_EQ(t, *(volatile uint64_t *)(uintptr_t)pages[4], 2);
     *(volatile uint64_t *)(uintptr_t)pages[4] = marker(pages[4]);
@@ -294,11 +307,11 @@ static void access_flag_and_dirty(struct ktest *t)
     pte_t *e = pt_lookup(&as, va, &level);
     KEXPECT(t, !pte_young(pte_read_once(e)) && !pte_dirty(pte_read_once(e)));
     fix_mode = FIX_MAKE_DIRTY;
-    KEXPECT_EQ(t, probe_read64((void *)va, &v), 0);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), 0);
     KEXPECT(t, pte_young(pte_read_once(e)), "access flag not set after a read");
     KEXPECT(t, !pte_dirty(pte_read_once(e)), "a read made the page dirty");
     unsigned read_faults = trap_faults()->count;
-    KEXPECT_EQ(t, probe_write64((void *)va, 7), 0);
+    KEXPECT_EQ(t, probe_write64((void *)(uintptr_t)va, 7), 0);
     KEXPECT(t, pte_dirty(pte_read_once(e)), "dirty not set after a write");
     unsigned write_faults = trap_faults()->count - read_faults;
     if (mmu_caps.hw_af) {
@@ -337,7 +350,7 @@ static void invalid_to_valid_flushes(struct ktest *t)
 #endif
     KEXPECT_EQ(t, d.v[EV_PTE_STORE], 8);
     for (unsigned i = 0; i <= 8; i++) {
-        KEXPECT_EQ(t, probe_read64((void *)(va + i * PAGE_SIZE), &v), 0);
+        KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)(va + i * PAGE_SIZE), &v), 0);
         KEXPECT_EQ(t, v, marker(pages[6 + i]));
     }
     KEXPECT_EQ(t, trap_faults()->count, 0);
@@ -347,7 +360,7 @@ static void invalid_to_valid_flushes(struct ktest *t)
  * the walk caches before the pages are reused. */
 static void unmap_frees_tables(struct ktest *t)
 {
-    uint64_t va = MM_VA_BASE + 0x200000000ULL;     /* untouched 1 GiB region */
+    uint64_t va = UNTOUCHED_GIB_VA;                /* untouched 1 GiB region */
     struct ev_snapshot s, d;
     ev_snapshot(&s);
     map_user(va, pages[20], PROT_READ, PT_MAP_YOUNG);
@@ -366,7 +379,7 @@ static void unmap_frees_tables(struct ktest *t)
     KEXPECT(t, pt_walk(&as, va, LEAF_LEVEL, false, &level) == NULL);
     KEXPECT_EQ(t, level, 1);
     uint64_t v;
-    KEXPECT_EQ(t, probe_read64((void *)va, &v), -1);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), -1);
 }
 
 /* 2 MiB block: translates every page; a partial unmap splits it. */
@@ -377,7 +390,7 @@ static void block_mapping_split(struct ktest *t)
         ktest_skip(t, "no 2 MiB of contiguous memory");
         return;
     }
-    uint64_t va = MM_VA_BASE + 0x300000000ULL, v;
+    uint64_t va = BLOCK_TEST_VA, v;
     for (unsigned i = 0; i < 512; i++)
         *(volatile uint64_t *)(uintptr_t)(blk + i * PAGE_SIZE) = marker(blk + i * PAGE_SIZE);
     KASSERT_EQ(t, pt_map(&as, va, blk, 2ULL << 20, pgprot_from_prot(PROT_READ, true),
@@ -386,7 +399,7 @@ static void block_mapping_split(struct ktest *t)
     KEXPECT(t, pt_lookup(&as, va, &level) != NULL);
     KEXPECT_EQ(t, level, 2);
     for (unsigned i = 0; i < 512; i += 37) {
-        KEXPECT_EQ(t, probe_read64((void *)(va + i * PAGE_SIZE), &v), 0);
+        KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)(va + i * PAGE_SIZE), &v), 0);
         KEXPECT_EQ(t, v, marker(blk + i * PAGE_SIZE));
     }
     struct tlb_gather g;
@@ -395,8 +408,8 @@ static void block_mapping_split(struct ktest *t)
     tlb_gather_finish(&g);
     KEXPECT(t, pt_lookup(&as, va, &level) != NULL);
     KEXPECT_EQ(t, level, 3);
-    KEXPECT_EQ(t, probe_read64((void *)(va + 100 * PAGE_SIZE), &v), -1);
-    KEXPECT_EQ(t, probe_read64((void *)(va + 101 * PAGE_SIZE), &v), 0);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)(va + 100 * PAGE_SIZE), &v), -1);
+    KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)(va + 101 * PAGE_SIZE), &v), 0);
     KEXPECT_EQ(t, v, marker(blk + 101 * PAGE_SIZE));
     tlb_gather_init(&g, as.asid);
     pt_unmap(&as, va, 2ULL << 20, &g);
@@ -426,7 +439,7 @@ static void contiguous_block(struct ktest *t)
     const char *err = cont_block_check(e, va);
     KEXPECT(t, err == NULL, "%s", err);
     for (unsigned i = 0; i < CONT_PTES; i++) {
-        KEXPECT_EQ(t, probe_read64((void *)(va + i * PAGE_SIZE), &v), 0);
+        KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)(va + i * PAGE_SIZE), &v), 0);
         KEXPECT_EQ(t, v, marker(blk + i * PAGE_SIZE));
     }
     /* The checker catches a broken block. */
@@ -459,10 +472,10 @@ static void asid_isolation(struct ktest *t)
     struct ev_snapshot s, d;
     ev_snapshot(&s);
     for (int round = 0; round < 3; round++) {
-        KEXPECT_EQ(t, probe_read64((void *)va, &v), 0);
+        KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), 0);
         KEXPECT_EQ(t, v, marker(pages[25]));
         pgtable_activate(&other);
-        KEXPECT_EQ(t, probe_read64((void *)va, &v), 0);
+        KEXPECT_EQ(t, probe_read64((void *)(uintptr_t)va, &v), 0);
         KEXPECT_EQ(t, v, marker(pages[26]));
         pgtable_activate(&as);
     }

@@ -44,7 +44,7 @@ KTEST_SUITE(selftest, 05);
 static void undefined_instruction(struct ktest *t)
 {
     (void)t;
-#ifdef __aarch64__
+#if defined(__aarch64__) || defined(__arm__)
     __asm__ volatile("udf #0x42");
 #else
     __asm__ volatile("unimp");

@@ -442,14 +442,14 @@ static void check_state(bool deep)
                 continue;
             }
             if ((v->flags & VM_PROT_MASK) != mp->prot || !!(v->flags & VM_SHARED) != (mp->obj >= 0))
-                PTEFAIL(s, p, pte, "VMA flags 0x%x, model %s%s", v->flags, prot_name(mp->prot),
+                PTEFAIL(s, p, pte, "VMA flags 0x%x, model %s%s", (unsigned)v->flags, prot_name(mp->prot),
                         mp->obj >= 0 ? " shared" : "");
             /* An accessible VMA whose pages get PROT_NONE protection: every
              * access would take a hint fault that restores protnone again,
              * forever (Linux: VM_WRITE implies read, protection_map). */
             if ((v->flags & VM_PROT_MASK) && vma_hw_prot(v) == PROT_NONE)
                 PTEFAIL(s, p, pte, "VMA flags 0x%x (%s) get PROT_NONE page protection: accesses fault forever",
-                        v->flags, prot_name(v->flags));
+                        (unsigned)v->flags, prot_name(v->flags));
             if (!pte_present(pte))
                 continue;
             struct page *pg = mm_page_at(mm, va);
@@ -465,14 +465,14 @@ static void check_state(bool deep)
                 PTEFAIL(s, p, pte, "valid PTE in a prot-none VMA");
             if (writable) {
                 if (!(v->flags & VM_WRITE))
-                    PTEFAIL(s, p, pte, "writable PTE in a VMA without VM_WRITE (flags 0x%x)", v->flags);
+                    PTEFAIL(s, p, pte, "writable PTE in a VMA without VM_WRITE (flags 0x%x)", (unsigned)v->flags);
                 if (zero)
                     PTEFAIL(s, p, pte, "the zero page mapped writable");
                 else if (priv && (!(pg->flags & PG_ANON) || !(pg->flags & PG_ANON_EXCLUSIVE)))
                     PTEFAIL(s, p, pte, "writable private PTE of a page that is not anon-exclusive (flags 0x%x)",
-                            pg->flags);
+                            (unsigned)pg->flags);
                 else if (priv && pg->mapcount > 1)
-                    PTEFAIL(s, p, pte, "writable PTE of a COW-shared page (mapcount %d)", pg->mapcount);
+                    PTEFAIL(s, p, pte, "writable PTE of a COW-shared page (mapcount %d)", (int)pg->mapcount);
                 if (!priv && vma_writenotify(v) && !pte_dirty(pte))
                     PTEFAIL(s, p, pte, "writable clean PTE in a write-notify shared VMA");
                 if (vma_tracks_sd(v) && !pte_soft_dirty(pte))
@@ -507,7 +507,7 @@ static void check_state(bool deep)
                 }
             struct seen *e = &seen[i];
             if (n != e->pg->mapcount)
-                PTEFAIL(e->s, e->p, e->pte, "mapcount %d but %d PTEs map the page", e->pg->mapcount, n);
+                PTEFAIL(e->s, e->p, e->pte, "mapcount %d but %d PTEs map the page", (int)e->pg->mapcount, n);
             if (e->priv && n > 1 && (any_writable || (e->pg->flags & PG_ANON_EXCLUSIVE)))
                 PTEFAIL(e->s, e->p, e->pte, "page mapped %d times privately: %s", n,
                         any_writable ? "writable" : "anon-exclusive");

@@ -85,7 +85,7 @@ class ListFormat(unittest.TestCase):
         cases = {
             "why: before any block\n": "before the first '[name]'",
             "[Bad Name]\n": "bad mutant name",
-            GOOD.replace("arch: both", "arch: x86"): "arch must be arm64, riscv64 or both",
+            GOOD.replace("arch: both", "arch: x86"): "arch must be arm64, riscv64, arm or both",
             GOOD.replace("occurrence: 2", "occurrence: 0"): "occurrence must be a number >= 1",
             GOOD.replace("arch: both", "arch: both\narch: arm64"): "'arch' given twice",
             GOOD.replace("arch: both", "arch: both\nlevel: 3"): "unknown key 'level'",

@@ -57,6 +57,9 @@
 
 #define PTRS_PER_TABLE 512
 #define CONT_PTES      16
+/* The address-space window the mm manages (mmu/pgtable.h MM_VA_BASE/END). */
+#define ARCH_MM_VA_BASE 0x2000000000ULL     /* 128 GiB: fits Sv39's positive half */
+#define ARCH_MM_VA_END  0x3000000000ULL     /* 64 GiB window */
 
 typedef uint64_t pte_t;
 typedef struct { uint64_t bits; } pgprot_t;
