@@ -10,6 +10,7 @@
 static fault_handler_t fault_handler;
 static struct fault_record faults;
 static unsigned dispatch_depth;
+bool (*smp_fault_hook)(const struct fault_info *fi, enum fault_result *r);
 
 static const char *const kind_names[FAULT_KIND_COUNT] = {
     [FAULT_TRANSLATION] = "translation", [FAULT_PERMISSION] = "permission",
@@ -43,6 +44,9 @@ enum fault_result fault_dispatch(const struct fault_info *fi, void *frame)
         [FAULT_TRANSLATION] = EV_FAULT_TRANSLATION, [FAULT_PERMISSION] = EV_FAULT_PERMISSION,
         [FAULT_ACCESS_FLAG] = EV_FAULT_ACCESS_FLAG, [FAULT_PAGE] = EV_FAULT_PAGE,
     };
+    enum fault_result sr;
+    if (smp_fault_hook && smp_fault_hook(fi, &sr))
+        return sr;      /* a CPU other than 0 (boot/smp.c): recorded there */
     if (ev[fi->kind])
         ev_inc(ev[fi->kind]);
     faults.count++;

@@ -45,6 +45,10 @@ fault_handler_t trap_set_fault_handler(fault_handler_t h);
  * shared with the host's simulated MMU). */
 enum fault_result fault_dispatch(const struct fault_info *fi, void *frame);
 
+/* SMP (boot/smp.c): sees every fault first; true = taken by another CPU
+ * than 0 and handled there (*r says how). NULL on one CPU and on the host. */
+extern bool (*smp_fault_hook)(const struct fault_info *fi, enum fault_result *r);
+
 /* Called by the arch layer for every data/instruction abort or page fault.
  * Runs the handler; if it does not resolve the fault and the faulting
  * instruction is a probe accessor, the probe returns an error instead. Any

@@ -12,9 +12,49 @@ const char *const tlbi_policy_names[TLBI_POLICY_COUNT] = {
 
 struct tlb_params tlb_params;
 
+const char *const tlb_shootdown_names[SHOOTDOWN_COUNT] = {
+    [SHOOTDOWN_BROADCAST] = "broadcast", [SHOOTDOWN_IPI] = "ipi", [SHOOTDOWN_SBI] = "sbi",
+};
+
+int tlb_shootdown_parse(const char *name)
+{
+#ifdef __riscv
+    if (strcmp(name, "sbi") == 0)
+        return SHOOTDOWN_SBI;
+#else
+    if (strcmp(name, "broadcast") == 0)
+        return SHOOTDOWN_BROADCAST;
+#endif
+    if (strcmp(name, "ipi") == 0)
+        return SHOOTDOWN_IPI;
+    return -1;
+}
+
+uint8_t tlb_asid_cpus[65536] __attribute__((aligned(4)));
+
+/* Atomic OR / AND-NOT of one byte of tlb_asid_cpus through its aligned
+ * 32-bit word (rv64imac has word and doubleword AMOs only; little endian). */
+static void asid_cpus_update(uint16_t asid, uint8_t set, uint8_t clear)
+{
+    uint32_t *w = (uint32_t *)(void *)&tlb_asid_cpus[asid & ~3u];
+    unsigned sh = (asid & 3u) * 8;
+    if (set)
+        __atomic_fetch_or(w, (uint32_t)set << sh, __ATOMIC_RELAXED);
+    if (clear)
+        __atomic_fetch_and(w, ~((uint32_t)clear << sh), __ATOMIC_RELAXED);
+}
+unsigned tlb_nr_cpus = 1;
+struct tlb_smp_stats tlb_smp_stats;
+int tlb_shootdown_skip_cpu = -1;
+
 void tlb_params_default(void)
 {
     tlb_params.policy = TLBI_AUTO;
+#ifdef __riscv
+    tlb_params.shootdown = SHOOTDOWN_SBI;
+#else
+    tlb_params.shootdown = SHOOTDOWN_BROADCAST;
+#endif
 #ifdef __riscv
     tlb_params.asid_threshold = 64;
 #else
@@ -44,10 +84,178 @@ static void flush_by_stride(uint16_t asid, uint64_t start, uint64_t end, uint64_
 /* The whole ASID, once. */
 static void flush_asid(uint16_t asid) { tlbi_asid(asid); }
 
+void tlb_note_active(unsigned cpu, uint16_t asid)
+{
+    uint8_t bit = (uint8_t)(1u << cpu);
+    if (!(__atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & bit))
+        asid_cpus_update(asid, bit, 0);
+}
+
+#ifndef HOST_TEST
+#include "boot/smp.h"
+#include <asm/sysreg.h>
+
+/* One shootdown in flight at a time (sd_lock); the targets read sd_req. */
+static struct {
+    uint16_t asid;
+    bool whole, last_level;
+    uint64_t start, end, stride;
+} sd_req;
+static volatile uint32_t sd_acks;
+static volatile int sd_lock;
+
+/* Other CPUs that may hold asid's entries. */
+static uint32_t remote_cpus_of(uint16_t asid)
+{
+    if (tlb_nr_cpus <= 1)
+        return 0;
+    return __atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & ~(1u << smp_id());
+}
+
+/* This CPU's invalidate of the request: raw, local. */
+static void local_flush_raw(uint16_t asid, bool whole, uint64_t start, uint64_t end, uint64_t stride,
+                            bool last_level)
+{
+    arch_tlb_local_pre();
+    if (whole)
+        arch_tlbi_asid_local(asid);
+    else
+        for (uint64_t va = start; va < end; va += stride)
+            arch_tlbi_page_local(asid, va, last_level);
+    arch_tlb_local_post();
+}
+
+void tlb_shootdown_ipi(void)
+{
+    uint32_t me = 1u << smp_id();
+    if (!(__atomic_load_n(&sd_acks, __ATOMIC_ACQUIRE) & me))
+        return;
+    local_flush_raw(sd_req.asid, sd_req.whole, sd_req.start, sd_req.end, sd_req.stride, sd_req.last_level);
+    __atomic_fetch_and(&sd_acks, ~me, __ATOMIC_RELEASE);
+}
+
+#ifdef __riscv
+struct sbiret sbi_call5(long ext, long fid, long a0, long a1, long a2, long a3, long a4);
+#endif
+
+/* Reach the CPUs in `others` (this CPU already flushed itself). */
+static void remote_flush(uint32_t others, uint16_t asid, bool whole, uint64_t start, uint64_t end,
+                         uint64_t stride, bool last_level)
+{
+    if (tlb_shootdown_skip_cpu >= 0)
+        others &= ~(1u << tlb_shootdown_skip_cpu);        /* planted bug (mutants) */
+    tlb_smp_stats.shootdowns++;
+    tlb_smp_stats.remote_cpus += (uint64_t)__builtin_popcount(others);
+#ifdef __riscv
+    if (tlb_params.shootdown == SHOOTDOWN_SBI) {
+        unsigned long hart_mask = 0;
+        for (unsigned c = 0; c < TLB_MAX_CPUS; c++)
+            if (others & (1u << c))
+                hart_mask |= 1UL << cpus[c].hwid;
+        long size = whole ? -1L : (long)(end - start);
+        long st = whole ? 0 : (long)start;
+        /* Under -icount: a virtual-clock deadline, so the firmware's wait
+         * for the other harts does not run a whole 100 ms slice first. */
+        arch_cpu_relax();
+        if (asid)
+            sbi_call5(0x52464E43, 2, (long)hart_mask, 0, st, size, asid);
+        else
+            sbi_call5(0x52464E43, 1, (long)hart_mask, 0, st, size, 0);
+        tlb_smp_stats.sbi_rfences++;
+        if (rule_check_on)
+            rule_check_remote_flush((uint8_t)others, asid, whole ? 0 : start, whole ? ~0ULL : end,
+                                    !whole && last_level);
+        return;
+    }
+#endif
+    while (__atomic_exchange_n(&sd_lock, 1, __ATOMIC_ACQUIRE))
+        arch_cpu_relax();           /* IRQs stay on: another initiator's IPI is served */
+    sd_req.asid = asid;
+    sd_req.whole = whole;
+    sd_req.start = start;
+    sd_req.end = end;
+    sd_req.stride = stride;
+    sd_req.last_level = last_level;
+    __atomic_store_n(&sd_acks, others, __ATOMIC_RELEASE);
+    for (unsigned c = 0; c < TLB_MAX_CPUS; c++)
+        if (others & (1u << c)) {
+            smp_send_ipi(c, IPI_SHOOTDOWN);
+            tlb_smp_stats.ipis++;
+        }
+    while (__atomic_load_n(&sd_acks, __ATOMIC_ACQUIRE))
+        arch_cpu_relax();
+    __atomic_store_n(&sd_lock, 0, __ATOMIC_RELEASE);
+    if (rule_check_on)
+        rule_check_remote_flush((uint8_t)others, asid, whole ? 0 : start, whole ? ~0ULL : end,
+                                !whole && last_level);
+}
+
+/* The initiator's local part (non-IS forms on arm64; sfence.vma on riscv),
+ * through hw.h so it is counted and modelled; then the remote part. */
+static void flush_with_shootdown(uint32_t others, uint16_t asid, uint64_t start, uint64_t end,
+                                 uint64_t stride, bool last_level, bool whole)
+{
+    hw_account_barriers(arch_tlb_local_pre());
+    if (whole) {
+        struct tlbi_rec r = arch_tlbi_asid_local(asid);
+        hw_account_tlbi(&r);
+    } else {
+        for (uint64_t va = start; va < end; va += stride) {
+            struct tlbi_rec r = arch_tlbi_page_local(asid, va, last_level);
+            hw_account_tlbi(&r);
+        }
+    }
+    hw_account_barriers(arch_tlb_local_post());
+    remote_flush(others, asid, whole, start, end, stride, last_level);
+}
+
+void flush_tlb_asid_everywhere(uint16_t asid)
+{
+    uint32_t others = remote_cpus_of(asid);
+    if (others && !(mmu_caps.broadcast_tlbi && tlb_params.shootdown == SHOOTDOWN_BROADCAST)) {
+        flush_with_shootdown(others, asid, 0, ~0ULL, PAGE_SIZE, false, true);
+    } else {
+        tlb_pre_invalidate();
+        tlbi_asid(asid);
+        tlb_post_invalidate();
+    }
+    if (asid)
+        asid_cpus_update(asid, 0, 0xff);
+}
+
+void tlb_smp_init(void) {}
+#else
+static uint32_t remote_cpus_of(uint16_t asid) { (void)asid; return 0; }
+static void flush_with_shootdown(uint32_t others, uint16_t asid, uint64_t start, uint64_t end,
+                                 uint64_t stride, bool last_level, bool whole)
+{
+    (void)others, (void)asid, (void)start, (void)end, (void)stride, (void)last_level, (void)whole;
+}
+void flush_tlb_asid_everywhere(uint16_t asid)
+{
+    tlb_pre_invalidate();
+    tlbi_asid(asid);
+    tlb_post_invalidate();
+}
+#endif
+
 void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride, bool last_level)
 {
     if (start >= end)
         return;
+    uint32_t others = remote_cpus_of(asid);
+    if (others && !(mmu_caps.broadcast_tlbi && tlb_params.shootdown == SHOOTDOWN_BROADCAST)) {
+        /* Linux's threshold decides per-page vs whole ASID; walk caches
+         * need the whole ASID on riscv (no by-VA non-leaf fence). */
+        if (stride < PAGE_SIZE)
+            stride = PAGE_SIZE;
+        start = ALIGN_DOWN(start, PAGE_SIZE);
+        uint64_t entries = (end - start + stride - 1) / stride;
+        bool whole = (tlb_params.asid_threshold && entries >= tlb_params.asid_threshold) ||
+                     !tlb_params.asid_threshold || (!last_level && !mmu_caps.tlbi_va_nonleaf);
+        flush_with_shootdown(others, asid, start, end, stride, last_level, whole);
+        return;
+    }
     if (stride < PAGE_SIZE)
         stride = PAGE_SIZE;
     start = ALIGN_DOWN(start, PAGE_SIZE);

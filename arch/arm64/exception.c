@@ -47,8 +47,16 @@ static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f,
  * translation, 0x08-0x0b access flag, 0x0c-0x0f permission, the level in
  * bits 1:0.
  */
+void arm64_irq(void);      /* arch/arm64/smp.c */
+
 void arm64_exception(struct trap_frame *f, uint64_t kind)
 {
+    /* IRQ (vectors 1 and 5): the GIC's SGIs, i.e. IPIs. The handler uses
+     * no FP/SIMD register, which the vectors do not save. */
+    if ((kind & 3) == 1 && (kind & ~3ULL) == 4) {
+        arm64_irq();
+        return;
+    }
     static const uint8_t kind_of_fsc[3] = { FAULT_TRANSLATION, FAULT_ACCESS_FLAG, FAULT_PERMISSION };
     uint64_t esr = f->esr;
     unsigned ec = ESR_EC(esr), fsc = ESR_FSC(esr);

@@ -30,9 +30,15 @@ static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f)
     trap_unexpected(what, f);
 }
 
+void riscv_ipi(void);       /* arch/riscv64/smp.c */
+
 void riscv_trap(struct trap_frame *f)
 {
     uint64_t c = f->cause;
+    if (c == (CAUSE_INTERRUPT | 1)) {       /* supervisor software interrupt: an IPI */
+        riscv_ipi();
+        return;
+    }
     if (c != CAUSE_INSN_PAGE_FAULT && c != CAUSE_LOAD_PAGE_FAULT && c != CAUSE_STORE_PAGE_FAULT)
         unexpected(f);
     struct fault_info fi = {

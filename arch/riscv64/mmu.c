@@ -15,7 +15,8 @@ static uint64_t satp_mode;
 
 static const char *isa = "";
 
-static bool isa_has(const char *ext)
+bool riscv_isa_has(const char *ext);
+bool riscv_isa_has(const char *ext)
 {
     /* riscv,isa: "rv64imafdch_zicsr_..._svnapot_..." ; match "_ext" followed by '_' or end */
     size_t n = strlen(ext);
@@ -45,9 +46,9 @@ void arch_mmu_probe(void)
     mmu_caps.va_bits = sv48 ? 48 : 39;
     mmu_caps.levels = sv48 ? 4 : 3;
     satp_mode = sv48 ? SATP_MODE_SV48 : SATP_MODE_SV39;
-    mmu_caps.cont = isa_has("svnapot");
-    mmu_caps.svinval = isa_has("svinval");
-    mmu_caps.svpbmt = isa_has("svpbmt");
+    mmu_caps.cont = riscv_isa_has("svnapot");
+    mmu_caps.svinval = riscv_isa_has("svinval");
+    mmu_caps.svpbmt = riscv_isa_has("svpbmt");
     mmu_caps.tlbi_range = false;
     mmu_caps.caches_invalid = true;
     mmu_caps.broadcast_tlbi = false;        /* one hart; remote fences come with SMP */

@@ -104,6 +104,15 @@ static inline struct tlbi_rec arch_flush_local_page(uint16_t asid, uint64_t va, 
     return arch_flush_after_make_valid(asid, va);
 }
 
+/* Local forms for the shootdown methods: sfence.vma is local anyway. */
+static inline struct tlbi_rec arch_tlbi_page_local(uint16_t asid, uint64_t va, bool last_level)
+{
+    return arch_tlbi_page(asid, va, last_level);
+}
+static inline struct tlbi_rec arch_tlbi_asid_local(uint16_t asid) { return arch_tlbi_asid(asid); }
+static inline unsigned arch_tlb_local_pre(void) { return 0; }
+static inline unsigned arch_tlb_local_post(void) { return 0; }
+
 /* Svinval batch: sfence.w.inval; sinval.vma...; sfence.inval.ir */
 static inline unsigned arch_tlbi_sinval_begin(void)
 {
