@@ -18,6 +18,7 @@
 #include "mmu/tlb.h"
 #include "mmu/hw.h"
 #include "boot/bootargs.h"
+#include "boot/boot.h"
 #include "tests/kernel/ktest.h"
 #include <asm/counters.h>
 
@@ -210,14 +211,90 @@ static void t_mprotect_racing_writers(struct ktest *t)
     }
     ktest_log("%u mprotect calls racing %u writer CPUs (shootdown %s): %llu writes ok, %llu faulted, "
               "%llu after return succeeded; shootdowns %llu, IPIs %llu, SBI rfences %llu; "
-              "CPU 0 instructions %llu", ops, n - 1, tlb_shootdown_names[tlb_params.shootdown],
+              "CPU 0 instructions %llu%s", ops, n - 1, tlb_shootdown_names[tlb_params.shootdown],
               (unsigned long long)ok, (unsigned long long)faulted, (unsigned long long)stale,
               (unsigned long long)(tlb_smp_stats.shootdowns - s0.shootdowns),
               (unsigned long long)(tlb_smp_stats.ipis - s0.ipis),
               (unsigned long long)(tlb_smp_stats.sbi_rfences - s0.sbi_rfences),
-              (unsigned long long)insns);
+              boot.icount ? (unsigned long long)insns : 0ULL,
+              boot.icount ? " (icount: exact, waits included)" : " (not counted: no -icount)");
     KEXPECT(t, faulted > 0, "the writers' writes to the read-only range faulted");
     mm_activate(NULL);
+    mm_destroy(mm);
+}
+
+/*
+ * fork_racing_writers: the same writers; CPU 0 forks (the parent's entries
+ * become read-only, copy-on-write, one shootdown) and, after fork returns,
+ * every writer's write must fault; then the child is dropped and CPU 0's own
+ * write makes the pages writable again (COW reuse). The last fork's child
+ * is kept: it must hold exactly each writer's last successful write (the
+ * snapshot at fork), the writes after it having all failed.
+ */
+static void t_fork_racing_writers(struct ktest *t)
+{
+    struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL);
+    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+    for (unsigned p = 0; p < NPAGES; p++)
+        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
+    static volatile int epoch;
+    epoch = 0;
+    unsigned n = smp_nr_cpus;
+    for (unsigned c = 1; c < n; c++) {
+        memset(&workers[c], 0, sizeof(workers[c]));
+        workers[c].mm = mm;
+        workers[c].ro_done = &epoch;
+        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
+    }
+    struct tlb_smp_stats s0 = tlb_smp_stats;
+    unsigned rounds = rounds_arg() / 4 + 1, forks = 0;
+    struct mm *child = NULL;
+    for (unsigned r = 0; r < rounds; r++) {
+        wait_writers(n);
+        child = mm_fork(mm);
+        KASSERT(t, child != NULL);
+        forks++;
+        __atomic_store_n(&epoch, epoch + 1, __ATOMIC_RELEASE);     /* odd: fork returned */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        wait_writers(n);
+        if (r + 1 == rounds)
+            break;                      /* keep the last child */
+        __atomic_store_n(&epoch, epoch + 1, __ATOMIC_RELEASE);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        mm_destroy(child);
+        child = NULL;
+        mm_activate(NULL);
+        for (unsigned p = 0; p < NPAGES; p++)       /* COW reuse: writable again */
+            KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, r), 0);
+    }
+    for (unsigned c = 1; c < n; c++)
+        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    uint64_t ok = 0, faulted = 0;
+    for (unsigned c = 1; c < n; c++) {
+        smp_call_wait(c);
+        struct worker *w = &workers[c];
+        ok += w->writes_ok;
+        faulted += w->writes_faulted;
+        KEXPECT(t, w->stale_writes == 0, "cpu %u: %llu writes succeeded after fork returned "
+                "(first at 0x%llx)", c, (unsigned long long)w->stale_writes,
+                (unsigned long long)w->first_stale_va);
+        for (unsigned p = 0; p < NPAGES; p++) {
+            uint64_t v = 0;
+            KASSERT_EQ(t, mm_read(child, slot_va(p, c), &v), 0);
+            KEXPECT(t, v == w->last[p], "cpu %u page %u: the child holds 0x%llx, the last write before "
+                    "the fork was 0x%llx", c, p, (unsigned long long)v, (unsigned long long)w->last[p]);
+        }
+    }
+    ktest_log("%u forks racing %u writer CPUs (shootdown %s): %llu writes ok, %llu faulted; "
+              "shootdowns %llu, IPIs %llu, SBI rfences %llu", forks, n - 1,
+              tlb_shootdown_names[tlb_params.shootdown], (unsigned long long)ok,
+              (unsigned long long)faulted,
+              (unsigned long long)(tlb_smp_stats.shootdowns - s0.shootdowns),
+              (unsigned long long)(tlb_smp_stats.ipis - s0.ipis),
+              (unsigned long long)(tlb_smp_stats.sbi_rfences - s0.sbi_rfences));
+    mm_activate(NULL);
+    mm_destroy(child);
     mm_destroy(mm);
 }
 
@@ -226,5 +303,6 @@ static const struct ktest_case smp_cases[] = {
     KTEST_CASE(t_call_on_each_cpu),
     KTEST_CASE(t_ipi_ping),
     KTEST_CASE(t_mprotect_racing_writers),
+    KTEST_CASE(t_fork_racing_writers),
 };
 KTEST_SUITE(smp, 80, .setup = need_smp);
