@@ -17,6 +17,7 @@
 #include "mmu/mm_internal.h"
 #include "mmu/tlb.h"
 #include "mmu/hw.h"
+#include "mmu/page_alloc.h"
 #include "boot/bootargs.h"
 #include "boot/boot.h"
 #include "tests/kernel/ktest.h"
@@ -80,6 +81,7 @@ struct worker {
     uint64_t writes_ok, writes_faulted, stale_writes, attempts;
     uint64_t last[NPAGES];      /* last value written successfully per page */
     uint64_t first_stale_va;
+    uint64_t lost_writes, first_lost, first_lost_saw;
 };
 static struct worker workers[SMP_MAX_CPUS];
 
@@ -114,6 +116,17 @@ static void writer(void *arg)
              * mprotect(RW) has not begun. A write that succeeded with the
              * same odd epoch before and after it ran entirely in that
              * window: a stale writable TLB entry. */
+            /* Nobody else writes this slot: it must still hold this
+             * CPU's last successful write, else that write was lost (it
+             * went to a page that was copied before it and then dropped). */
+            uint64_t cur;
+            if (w->last[p] && probe_read64((void *)(uintptr_t)slot_va(p, me), &cur) == 0 &&
+                cur != w->last[p]) {
+                if (!w->lost_writes)
+                    w->first_lost = w->last[p], w->first_lost_saw = cur;
+                w->lost_writes++;
+                w->last[p] = cur;
+            }
             int e1 = __atomic_load_n(w->ro_done, __ATOMIC_ACQUIRE);
             uint64_t v = pattern(me, p, seq);
             w->attempts++;
@@ -199,6 +212,8 @@ static void t_mprotect_racing_writers(struct ktest *t)
         ok += w->writes_ok;
         faulted += w->writes_faulted;
         stale += w->stale_writes;
+        KEXPECT(t, w->lost_writes == 0, "cpu %u: %llu successful writes lost", c,
+                (unsigned long long)w->lost_writes);
         KEXPECT(t, w->stale_writes == 0, "cpu %u: %llu writes succeeded after mprotect(RO) returned "
                 "(first at 0x%llx): a stale writable TLB entry", c,
                 (unsigned long long)w->stale_writes, (unsigned long long)w->first_stale_va);
@@ -276,6 +291,8 @@ static void t_fork_racing_writers(struct ktest *t)
         struct worker *w = &workers[c];
         ok += w->writes_ok;
         faulted += w->writes_faulted;
+        KEXPECT(t, w->lost_writes == 0, "cpu %u: %llu successful writes lost", c,
+                (unsigned long long)w->lost_writes);
         KEXPECT(t, w->stale_writes == 0, "cpu %u: %llu writes succeeded after fork returned "
                 "(first at 0x%llx)", c, (unsigned long long)w->stale_writes,
                 (unsigned long long)w->first_stale_va);
@@ -298,11 +315,84 @@ static void t_fork_racing_writers(struct ktest *t)
     mm_destroy(mm);
 }
 
+/*
+ * migrate_racing_writers (2 NUMA nodes): the same writers; CPU 0 moves every
+ * page of the range to the other node, again and again. A write during a
+ * migration faults (the entry is cleared) and is retried later; none may be
+ * lost: at the end every slot holds its writer's last successful write. A
+ * migration that copied before unmapping (and flushing) would let a write
+ * land in the old page after the copy, and lose it.
+ */
+static void t_migrate_racing_writers(struct ktest *t)
+{
+    if (palloc_nr_nodes() < 2) {
+        ktest_skip(t, "one NUMA node");
+        return;
+    }
+    struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL);
+    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+    for (unsigned p = 0; p < NPAGES; p++)
+        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
+    static volatile int epoch;      /* stays even: no window where writes must fail */
+    epoch = 0;
+    unsigned n = smp_nr_cpus;
+    for (unsigned c = 1; c < n; c++) {
+        memset(&workers[c], 0, sizeof(workers[c]));
+        workers[c].mm = mm;
+        workers[c].ro_done = &epoch;
+        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
+    }
+    struct tlb_smp_stats s0 = tlb_smp_stats;
+    unsigned rounds = rounds_arg() / 4 + 1, migrations = 0;    /* NPAGES migrations a round */
+    for (unsigned r = 0; r < rounds; r++) {
+        wait_writers(n);
+        for (unsigned p = 0; p < NPAGES; p++) {
+            struct page *pg = mm_page_at(mm, BASE + p * PAGE_SIZE);
+            KASSERT(t, pg != NULL);
+            int to = page_head(pg)->node == 0 ? 1 : 0;
+            int e = mm_migrate(mm, BASE + p * PAGE_SIZE, to);
+            KASSERT(t, e == 0, "migrate page %u to node %d: %d", p, to, e);
+            if (page_head(mm_page_at(mm, BASE + p * PAGE_SIZE))->node == to)
+                migrations++;
+        }
+    }
+    for (unsigned c = 1; c < n; c++)
+        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    uint64_t ok = 0, faulted = 0;
+    for (unsigned c = 1; c < n; c++) {
+        smp_call_wait(c);
+        struct worker *w = &workers[c];
+        ok += w->writes_ok;
+        faulted += w->writes_faulted;
+        KEXPECT(t, w->lost_writes == 0, "cpu %u: %llu successful writes lost (first: wrote 0x%llx, "
+                "later read 0x%llx)", c, (unsigned long long)w->lost_writes,
+                (unsigned long long)w->first_lost, (unsigned long long)w->first_lost_saw);
+        for (unsigned p = 0; p < NPAGES; p++) {
+            uint64_t v = 0;
+            KASSERT_EQ(t, mm_read(mm, slot_va(p, c), &v), 0);
+            KEXPECT(t, v == w->last[p], "cpu %u page %u: memory 0x%llx, last successful write 0x%llx "
+                    "(lost in a migration)", c, p, (unsigned long long)v, (unsigned long long)w->last[p]);
+        }
+    }
+    ktest_log("%u page migrations racing %u writer CPUs (shootdown %s): %llu writes ok, %llu faulted; "
+              "shootdowns %llu, IPIs %llu, SBI rfences %llu", migrations, n - 1,
+              tlb_shootdown_names[tlb_params.shootdown], (unsigned long long)ok,
+              (unsigned long long)faulted,
+              (unsigned long long)(tlb_smp_stats.shootdowns - s0.shootdowns),
+              (unsigned long long)(tlb_smp_stats.ipis - s0.ipis),
+              (unsigned long long)(tlb_smp_stats.sbi_rfences - s0.sbi_rfences));
+    KEXPECT(t, migrations > 0);
+    mm_activate(NULL);
+    mm_destroy(mm);
+}
+
 static const struct ktest_case smp_cases[] = {
     KTEST_CASE(t_all_listed_online),
     KTEST_CASE(t_call_on_each_cpu),
     KTEST_CASE(t_ipi_ping),
     KTEST_CASE(t_mprotect_racing_writers),
     KTEST_CASE(t_fork_racing_writers),
+    KTEST_CASE(t_migrate_racing_writers),
 };
 KTEST_SUITE(smp, 80, .setup = need_smp);
