@@ -10,7 +10,7 @@
 static fault_handler_t fault_handler;
 static struct fault_record faults;
 static unsigned dispatch_depth;
-bool (*smp_fault_hook)(const struct fault_info *fi, enum fault_result *r);
+int (*smp_fault_hook)(const struct fault_info *fi);
 
 static const char *const kind_names[FAULT_KIND_COUNT] = {
     [FAULT_TRANSLATION] = "translation", [FAULT_PERMISSION] = "permission",
@@ -38,15 +38,13 @@ fault_handler_t trap_set_fault_handler(fault_handler_t h)
 void trap_reset_faults(void) { memset(&faults, 0, sizeof(faults)); }
 const struct fault_record *trap_faults(void) { return &faults; }
 
-enum fault_result fault_dispatch(const struct fault_info *fi, void *frame)
+static inline __attribute__((always_inline)) enum fault_result
+dispatch_here(const struct fault_info *fi, void *frame)
 {
     static const enum mm_event ev[FAULT_KIND_COUNT] = {
         [FAULT_TRANSLATION] = EV_FAULT_TRANSLATION, [FAULT_PERMISSION] = EV_FAULT_PERMISSION,
         [FAULT_ACCESS_FLAG] = EV_FAULT_ACCESS_FLAG, [FAULT_PAGE] = EV_FAULT_PAGE,
     };
-    enum fault_result sr;
-    if (smp_fault_hook && smp_fault_hook(fi, &sr))
-        return sr;      /* a CPU other than 0 (boot/smp.c): recorded there */
     if (ev[fi->kind])
         ev_inc(ev[fi->kind]);
     faults.count++;
@@ -61,4 +59,20 @@ enum fault_result fault_dispatch(const struct fault_info *fi, void *frame)
     else
         faults.unresolved++;
     return r;
+}
+
+/* SMP (boot/smp.c): a fault another CPU took is handled there. */
+static __attribute__((noinline)) enum fault_result dispatch_smp(const struct fault_info *fi, void *frame)
+{
+    int sr = smp_fault_hook(fi);
+    if (sr >= 0)
+        return (enum fault_result)sr;
+    return dispatch_here(fi, frame);
+}
+
+enum fault_result fault_dispatch(const struct fault_info *fi, void *frame)
+{
+    if (__builtin_expect(smp_fault_hook != NULL, 0))
+        return dispatch_smp(fi, frame);
+    return dispatch_here(fi, frame);
 }

@@ -15,9 +15,10 @@ unsigned smp_nr_listed = 1;
 #define SECONDARY_STACK (16 * 1024)
 static uint8_t secondary_stacks[SMP_MAX_CPUS - 1][SECONDARY_STACK] __attribute__((aligned(16)));
 
-static bool secondary_fault_hook(const struct fault_info *fi, enum fault_result *r)
+static int secondary_fault_hook(const struct fault_info *fi)
 {
-    return smp_secondary_fault(fi, r);
+    enum fault_result r;
+    return smp_secondary_fault(fi, &r) ? (int)r : -1;
 }
 
 void smp_early_init(uint64_t boot_hwid)

@@ -45,9 +45,10 @@ fault_handler_t trap_set_fault_handler(fault_handler_t h);
  * shared with the host's simulated MMU). */
 enum fault_result fault_dispatch(const struct fault_info *fi, void *frame);
 
-/* SMP (boot/smp.c): sees every fault first; true = taken by another CPU
- * than 0 and handled there (*r says how). NULL on one CPU and on the host. */
-extern bool (*smp_fault_hook)(const struct fault_info *fi, enum fault_result *r);
+/* SMP (boot/smp.c): sees every fault first once other CPUs run work; -1 =
+ * not its business (CPU 0), else the enum fault_result of a fault another
+ * CPU took and handled there. NULL on one CPU and on the host. */
+extern int (*smp_fault_hook)(const struct fault_info *fi);
 
 /* Called by the arch layer for every data/instruction abort or page fault.
  * Runs the handler; if it does not resolve the fault and the faulting

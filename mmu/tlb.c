@@ -241,23 +241,53 @@ void flush_tlb_asid_everywhere(uint16_t asid)
 }
 #endif
 
+/* Another CPU may hold asid's entries and the method is not the hardware
+ * broadcast: the initiator flushes locally, then reaches them (true).
+ * Out of line: the one-CPU path stays as it was. */
+static __attribute__((noinline)) bool flush_tlb_range_smp(uint16_t asid, uint64_t start, uint64_t end,
+                                                          uint64_t stride, bool last_level)
+{
+    uint32_t others = remote_cpus_of(asid);
+    if (!others || (mmu_caps.broadcast_tlbi && tlb_params.shootdown == SHOOTDOWN_BROADCAST))
+        return false;
+    /* Linux's threshold decides per-page vs whole ASID; walk caches
+     * need the whole ASID on riscv (no by-VA non-leaf fence). */
+    if (stride < PAGE_SIZE)
+        stride = PAGE_SIZE;
+    start = ALIGN_DOWN(start, PAGE_SIZE);
+    uint64_t entries = (end - start + stride - 1) / stride;
+    bool whole = (tlb_params.asid_threshold && entries >= tlb_params.asid_threshold) ||
+                 !tlb_params.asid_threshold || (!last_level && !mmu_caps.tlbi_va_nonleaf);
+    flush_with_shootdown(others, asid, start, end, stride, last_level, whole);
+    return true;
+}
+
+static void flush_tlb_range_here(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride,
+                                 bool last_level);
+
+/* Another CPU than CPU 0 (where the mm runs its operations) may hold
+ * asid's entries: the shootdown, or the hardware broadcast (the one-CPU
+ * path). Out of line, a tail call: the common path stays frameless. */
+static __attribute__((noinline)) void flush_tlb_range_others(uint16_t asid, uint64_t start, uint64_t end,
+                                                             uint64_t stride, bool last_level)
+{
+    if (!flush_tlb_range_smp(asid, start, end, stride, last_level))
+        flush_tlb_range_here(asid, start, end, stride, last_level);
+}
+
 void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride, bool last_level)
 {
     if (start >= end)
         return;
-    uint32_t others = remote_cpus_of(asid);
-    if (others && !(mmu_caps.broadcast_tlbi && tlb_params.shootdown == SHOOTDOWN_BROADCAST)) {
-        /* Linux's threshold decides per-page vs whole ASID; walk caches
-         * need the whole ASID on riscv (no by-VA non-leaf fence). */
-        if (stride < PAGE_SIZE)
-            stride = PAGE_SIZE;
-        start = ALIGN_DOWN(start, PAGE_SIZE);
-        uint64_t entries = (end - start + stride - 1) / stride;
-        bool whole = (tlb_params.asid_threshold && entries >= tlb_params.asid_threshold) ||
-                     !tlb_params.asid_threshold || (!last_level && !mmu_caps.tlbi_va_nonleaf);
-        flush_with_shootdown(others, asid, start, end, stride, last_level, whole);
-        return;
-    }
+    if (__builtin_expect(tlb_asid_cpus[asid] & ~1u, 0))
+        flush_tlb_range_others(asid, start, end, stride, last_level);
+    else
+        flush_tlb_range_here(asid, start, end, stride, last_level);
+}
+
+static void flush_tlb_range_here(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride,
+                                 bool last_level)
+{
     if (stride < PAGE_SIZE)
         stride = PAGE_SIZE;
     start = ALIGN_DOWN(start, PAGE_SIZE);

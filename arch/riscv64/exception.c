@@ -35,12 +35,13 @@ void riscv_ipi(void);       /* arch/riscv64/smp.c */
 void riscv_trap(struct trap_frame *f)
 {
     uint64_t c = f->cause;
-    if (c == (CAUSE_INTERRUPT | 1)) {       /* supervisor software interrupt: an IPI */
-        riscv_ipi();
-        return;
-    }
-    if (c != CAUSE_INSN_PAGE_FAULT && c != CAUSE_LOAD_PAGE_FAULT && c != CAUSE_STORE_PAGE_FAULT)
+    if (c != CAUSE_INSN_PAGE_FAULT && c != CAUSE_LOAD_PAGE_FAULT && c != CAUSE_STORE_PAGE_FAULT) {
+        if (c == (CAUSE_INTERRUPT | 1)) {   /* supervisor software interrupt: an IPI */
+            riscv_ipi();
+            return;
+        }
         unexpected(f);
+    }
     struct fault_info fi = {
         .addr = f->tval, .pc = f->epc, .syndrome = c, .kind = FAULT_PAGE, .level = -1,
         .access = c == CAUSE_INSN_PAGE_FAULT ? ACCESS_EXEC
