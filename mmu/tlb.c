@@ -247,8 +247,10 @@ void flush_tlb_asid_everywhere(uint16_t asid)
 static __attribute__((noinline)) bool flush_tlb_range_smp(uint16_t asid, uint64_t start, uint64_t end,
                                                           uint64_t stride, bool last_level)
 {
+    if (mmu_caps.broadcast_tlbi && tlb_params.shootdown == SHOOTDOWN_BROADCAST)
+        return false;
     uint32_t others = remote_cpus_of(asid);
-    if (!others || (mmu_caps.broadcast_tlbi && tlb_params.shootdown == SHOOTDOWN_BROADCAST))
+    if (!others)
         return false;
     /* Linux's threshold decides per-page vs whole ASID; walk caches
      * need the whole ASID on riscv (no by-VA non-leaf fence). */

@@ -82,6 +82,7 @@ struct worker {
     uint64_t last[NPAGES];      /* last value written successfully per page */
     uint64_t first_stale_va;
     uint64_t lost_writes, first_lost, first_lost_saw;
+    int wrote_in[NPAGES];       /* the odd epoch of the last write made entirely inside it */
 };
 static struct worker workers[SMP_MAX_CPUS];
 
@@ -136,6 +137,8 @@ static void writer(void *arg)
             if (r == 0) {
                 w->writes_ok++;
                 w->last[p] = v;
+                if ((e1 & 1) && e1 == e2)
+                    __atomic_store_n(&w->wrote_in[p], e1, __ATOMIC_RELEASE);
                 if ((e1 & 1) && e1 == e2) {
                     if (!w->stale_writes)
                         w->first_stale_va = slot_va(p, me);
@@ -387,6 +390,101 @@ static void t_migrate_racing_writers(struct ktest *t)
     mm_destroy(mm);
 }
 
+/*
+ * dirty_racing_repaint: hardware A/D (arm64 FEAT_HAFDBS dirty, riscv Svadu)
+ * against the repaint. Each round CPU 0 makes every entry clean-writable
+ * (atomically, then one shootdown), publishes an odd epoch, lets the
+ * writers write (their walkers set the dirty state in the entries), then
+ * mprotect(RO) repaints the entries. A writer's write that succeeded
+ * entirely inside the odd epoch reached memory through an entry the
+ * hardware made dirty after the clean: the read-only entry mprotect left
+ * must still say dirty (arm64 moves hardware dirty into the software
+ * DIRTY bit). A repaint that read the entry and stored a value computed
+ * from it non-atomically would drop a dirty bit set in between.
+ */
+static void t_dirty_racing_repaint(struct ktest *t)
+{
+    if (!mmu_caps.hw_dirty) {
+        ktest_skip(t, "no hardware dirty-state update on this machine or boot");
+        return;
+    }
+    struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL);
+    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+    for (unsigned p = 0; p < NPAGES; p++)
+        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
+    static volatile int epoch;
+    epoch = 0;
+    unsigned n = smp_nr_cpus;
+    for (unsigned c = 1; c < n; c++) {
+        memset(&workers[c], 0, sizeof(workers[c]));
+        workers[c].mm = mm;
+        workers[c].ro_done = &epoch;
+        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
+    }
+    unsigned rounds = rounds_arg() / 4 + 1, checked = 0, lost = 0, repaints = 0;
+    for (unsigned r = 0; r < rounds; r++) {
+        /* clean-writable, atomically (the walkers may be setting dirty) */
+        mm_lock(mm, "test clean");
+        for (unsigned p = 0; p < NPAGES; p++) {
+            pte_t *e = mm_pte_ptr(mm, BASE + p * PAGE_SIZE, false);
+            KASSERT(t, e != NULL);
+            pte_t o = pte_read_once(e);
+            while (!pte_cmpxchg(e, &o, pte_mkclean(o)))
+                ;
+        }
+        flush_tlb_range(mm->pt.asid, BASE, BASE + NPAGES * PAGE_SIZE, PAGE_SIZE, true);
+        mm_unlock(mm);
+        rule_check_op_end("test clean");
+        __atomic_store_n(&epoch, epoch + 1, __ATOMIC_RELEASE);     /* odd: clean done */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        int odd = epoch;
+        /* No wait: the writers' first writes after the clean (the walker
+         * setting dirty) race the repaint itself. */
+        if (r & 1)
+            wait_writers(n);
+        KASSERT_EQ(t, mm_mprotect(mm, BASE, NPAGES * PAGE_SIZE, VM_READ), 0);
+        repaints++;
+        __atomic_store_n(&epoch, epoch + 1, __ATOMIC_RELEASE);     /* even */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        wait_writers(n);
+        for (unsigned p = 0; p < NPAGES; p++) {
+            bool written = false;
+            for (unsigned c = 1; c < n; c++)
+                written |= __atomic_load_n(&workers[c].wrote_in[p], __ATOMIC_ACQUIRE) == odd;
+            if (!written)
+                continue;
+            checked++;
+            pte_t v = mm_get_pte(mm, BASE + p * PAGE_SIZE);
+            if (!pte_dirty(v)) {
+                if (!lost)
+                    KEXPECT(t, pte_dirty(v), "round %u page %u: written while clean-writable, entry "
+                            "0x%llx after mprotect(RO) is clean: the dirty bit was lost", r, p,
+                            (unsigned long long)v);
+                lost++;
+            }
+        }
+        KASSERT_EQ(t, mm_mprotect(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+        repaints++;
+    }
+    for (unsigned c = 1; c < n; c++)
+        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    uint64_t ok = 0, faulted = 0;
+    for (unsigned c = 1; c < n; c++) {
+        smp_call_wait(c);
+        ok += workers[c].writes_ok;
+        faulted += workers[c].writes_faulted;
+        /* (odd epochs are the writable window here: stale_writes counts
+         * the writes inside it, which are expected) */
+    }
+    ktest_log("%u repaints (mprotect) racing %u writer CPUs' hardware dirty updates: %u pages written "
+              "in the clean window checked, %u dirty bits lost; %llu writes ok, %llu faulted",
+              repaints, n - 1, checked, lost, (unsigned long long)ok, (unsigned long long)faulted);
+    KEXPECT_EQ(t, lost, 0);
+    mm_activate(NULL);
+    mm_destroy(mm);
+}
+
 static const struct ktest_case smp_cases[] = {
     KTEST_CASE(t_all_listed_online),
     KTEST_CASE(t_call_on_each_cpu),
@@ -394,5 +492,6 @@ static const struct ktest_case smp_cases[] = {
     KTEST_CASE(t_mprotect_racing_writers),
     KTEST_CASE(t_fork_racing_writers),
     KTEST_CASE(t_migrate_racing_writers),
+    KTEST_CASE(t_dirty_racing_repaint),
 };
 KTEST_SUITE(smp, 80, .setup = need_smp);
