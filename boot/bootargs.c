@@ -11,14 +11,17 @@ extern const struct ktest_suite *const __ktest_start[], *const __ktest_end[];
 #define THIS_ARCH "arm64"
 #define OTHER_ARCH "riscv64"
 #define EXIT_CHOICES_HERE "semihosting|psci"
+#define SHOOTDOWN_CHOICES_HERE "broadcast|ipi"
 #elif defined(__arm__)
 #define THIS_ARCH "arm"
 #define OTHER_ARCH "riscv64"
 #define EXIT_CHOICES_HERE "semihosting|psci"
+#define SHOOTDOWN_CHOICES_HERE "broadcast"
 #else
 #define THIS_ARCH "riscv64"
 #define OTHER_ARCH "arm64"
 #define EXIT_CHOICES_HERE "finisher|sbi"
+#define SHOOTDOWN_CHOICES_HERE "sbi|ipi"
 #endif
 
 enum arg_type { ARG_FLAG, ARG_STRING, ARG_NUMBER, ARG_CHOICE };
@@ -54,6 +57,10 @@ static const struct arg_spec specs[] = {
     { "seed", ARG_NUMBER, NULL, NULL, NULL, 0, UINT64_MAX, "seed of randomized tests" },
     { "steps", ARG_NUMBER, NULL, NULL, NULL, 1, STEPS_MAX, "steps of randomized tests" },
     { "reps", ARG_NUMBER, NULL, NULL, NULL, 1, REPS_MAX, "benchmark repetitions (default 5)" },
+    { "smp", ARG_NUMBER, NULL, NULL, NULL, 1, 8, "start at most this many CPUs (default: all listed)" },
+    { "smp_rounds", ARG_NUMBER, NULL, NULL, NULL, 1, 1000000, "rounds of the SMP racing tests (default 50)" },
+    { "shootdown", ARG_CHOICE, "broadcast|ipi|sbi", SHOOTDOWN_CHOICES_HERE, NULL, 0, 0,
+      "TLB shootdown (arm64: broadcast|ipi, riscv64: sbi|ipi)" },
 };
 
 #define MAX_ARGS 16

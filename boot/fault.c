@@ -9,6 +9,16 @@
 struct fault_state fault_state;
 #define fault_handler fault_state.handler
 #define faults fault_state.record
+int (*smp_fault_hook)(const struct fault_info *fi);
+
+/* SMP (boot/smp.c): a fault another CPU took is handled there. */
+enum fault_result fault_dispatch_smp(const struct fault_info *fi, void *frame)
+{
+    int sr = smp_fault_hook(fi);
+    if (sr >= 0)
+        return (enum fault_result)sr;
+    return fault_dispatch_here(fi, frame);
+}
 
 static const char *const kind_names[FAULT_KIND_COUNT] = {
     [FAULT_TRANSLATION] = "translation", [FAULT_PERMISSION] = "permission",

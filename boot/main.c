@@ -12,6 +12,7 @@
 #include "tests/kernel/ktest.h"
 #include "tests/bench/bench.h"
 #include "boot/shell.h"
+#include "boot/smp.h"
 #include <stdarg.h>
 #include <asm/counters.h>
 
@@ -193,10 +194,16 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     boot.boot_instret = read_instret();
 #ifdef __aarch64__
     arm64_boot_el = (unsigned)boot_arg;
+    uint64_t mpidr;
+    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+    smp_early_init(mpidr & 0xff00ffffffULL);
 #elif defined(__arm__)
     arm_boot_mode = (unsigned)boot_arg;
+    uint32_t mpidr;
+    __asm__ volatile("mrc p15, 0, %0, c0, c0, 5" : "=r"(mpidr));
+    smp_early_init(mpidr & 0xffffffu);
 #else
-    (void)boot_arg;
+    smp_early_init(boot_arg);       /* the hart id OpenSBI passed */
 #endif
     console_init_early();
     boot.dtb = find_dtb(dtb_arg);
@@ -230,6 +237,8 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     setup_memory();
     mmu_init();
     mm_init();
+    smp_boot();
+    smp_describe();
 
     if (bootarg_present("shell")) {
         shell_run();

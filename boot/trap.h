@@ -43,6 +43,11 @@ typedef enum fault_result (*fault_handler_t)(const struct fault_info *fi);
 fault_handler_t trap_set_fault_handler(fault_handler_t h);
 
 
+/* SMP (boot/smp.c): sees every fault first once other CPUs run work; -1 =
+ * not its business (CPU 0), else the enum fault_result of a fault another
+ * CPU took and handled there. NULL on one CPU and on the host. */
+extern int (*smp_fault_hook)(const struct fault_info *fi);
+
 /* Called by the arch layer for every data/instruction abort or page fault.
  * Runs the handler; if it does not resolve the fault and the faulting
  * instruction is a probe accessor, the probe returns an error instead. Any
@@ -80,7 +85,7 @@ struct fault_state {
 };
 extern struct fault_state fault_state;
 
-static inline enum fault_result fault_dispatch(const struct fault_info *fi, void *frame)
+static inline enum fault_result fault_dispatch_here(const struct fault_info *fi, void *frame)
 {
     static const enum mm_event ev[FAULT_KIND_COUNT] = {
         [FAULT_TRANSLATION] = EV_FAULT_TRANSLATION, [FAULT_PERMISSION] = EV_FAULT_PERMISSION,
@@ -101,5 +106,16 @@ static inline enum fault_result fault_dispatch(const struct fault_info *fi, void
     else
         st->record.unresolved++;
     return r;
+}
+
+/* SMP: once other CPUs run work, smp_fault_hook sees every fault first (a
+ * fault another CPU took is handled there); out of line. */
+enum fault_result fault_dispatch_smp(const struct fault_info *fi, void *frame);
+
+static inline enum fault_result fault_dispatch(const struct fault_info *fi, void *frame)
+{
+    if (__builtin_expect(smp_fault_hook != NULL, 0))
+        return fault_dispatch_smp(fi, frame);
+    return fault_dispatch_here(fi, frame);
 }
 #endif

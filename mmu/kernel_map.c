@@ -34,11 +34,7 @@ static void probe_hw_access_flag(void)
     trap_set_fault_handler(old);
     pte_t *e = pt_lookup(&kernel_pgtable, va, &level);
     bool hw = r == 0 && e && pte_young(pte_read_once(e));
-#ifdef __riscv
     arch_set_hw_ad_probed(hw);
-#else
-    (void)hw;
-#endif
     struct tlb_gather g;
     tlb_gather_init(&g, kernel_pgtable.asid);
     pt_unmap(&kernel_pgtable, va, PAGE_SIZE, &g);
@@ -79,10 +75,7 @@ void mmu_init(void)
     if (dt->test_finisher_base)
         map_device(dt->test_finisher_base, 4096);
     arch_mmu_enable(kernel_pgtable.root);
-#ifdef __riscv
-    probe_hw_access_flag();
-#else
-    (void)probe_hw_access_flag;
-#endif
+    if (ARCH_PROBES_HW_AD)          /* riscv: Svadu vs Svade is only seen by trying */
+        probe_hw_access_flag();
     arch_mmu_describe();
 }

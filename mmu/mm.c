@@ -235,6 +235,9 @@ void mm_activate(struct mm *mm)
     asid_prepare_switch(mm);
     pgtable_activate(mm ? &mm->pt : &kernel_pgtable);
     asid_after_switch(mm);
+    /* The mm runs its operations and accesses on CPU 0: from now on its
+     * TLB may hold this ASID's entries (mmu/tlb.h). */
+    tlb_note_active(0, mm ? mm->pt.asid : 0);
 }
 
 struct vma *mm_find_vma(struct mm *mm, uint64_t addr)

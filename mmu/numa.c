@@ -294,6 +294,9 @@ int migrate_folio_locked(struct mm *mm, struct page *head, int node, uint64_t hi
     int moved = 0;
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);
+    const bool copy_after_unmap = true;     /* false: the planted bug "copy before unmap" */
+    for (uint64_t i = 0; !copy_after_unmap && i < npages; i++)
+        copy_page_data(page_to_phys(n + i), page_to_phys(head + i));
     /* Break: clear every entry mapping the old folio. A private anonymous
      * folio that is not COW-shared is mapped once, at consecutive addresses
      * around hint_va: only that span is searched. */
@@ -328,7 +331,8 @@ int migrate_folio_locked(struct mm *mm, struct page *head, int node, uint64_t hi
      * are cleared and flushed), so nothing written to it is lost (Linux's
      * migrate_pages: unmap, flush, copy, remap). */
     for (uint64_t i = 0; i < npages; i++) {
-        copy_page_data(page_to_phys(n + i), page_to_phys(head + i));
+        if (copy_after_unmap)
+            copy_page_data(page_to_phys(n + i), page_to_phys(head + i));
         n[i].flags |= head[i].flags & (PG_ANON | PG_ANON_EXCLUSIVE);
     }
     n->flags |= head->flags & PG_DIRTY;

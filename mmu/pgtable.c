@@ -300,9 +300,7 @@ void pgtable_destroy(struct pgtable *pt)
     tlb_gather_init(&g, pt->asid);
     pt_unmap(pt, MM_VA_BASE, MM_VA_END - MM_VA_BASE, &g);
     tlb_gather_finish(&g);
-    tlb_pre_invalidate();
-    tlbi_asid(pt->asid);    /* the ASID may be reused */
-    tlb_post_invalidate();
+    flush_tlb_asid_everywhere(pt->asid);    /* the ASID may be reused */
     if (mmu_caps.levels == 4) {
         palloc_free(pte_table_pa(pt_table(pt->root)[0]), 0);
         ev_inc(EV_PT_FREE);

@@ -3,6 +3,7 @@
 #include "mmu/rule_check.h"
 #include "mmu/page.h"
 #include "mmu/pgtable.h"
+#include "mmu/tlb.h"
 #include "tests/kernel/ktest.h"
 
 bool rule_check_on;
@@ -114,6 +115,8 @@ static void violation(const char *rule)
             printf("        #   barrier 0x%llx\n", a);
         else if (w == 'W')
             printf("        #   switch root 0x%llx asid %llu\n", a, b);
+        else if (w == 'R')
+            printf("        #   remote flush cpus 0x%llx asid %llu from 0x%llx\n", a, b, c);
         else if (w == 'E')
             printf("        #   checkpoint\n");
     }
@@ -148,7 +151,18 @@ static void model_init(void)
     initialized = true;
 }
 
-static uint8_t all_pes(void) { return mmu_caps.broadcast_tlbi ? PE_THIS | PE_OTHERS : PE_THIS; }
+/* Which PEs may hold an entry of asid once written. With several CPUs
+ * online: bit c = CPU c, from the CPU mask the TLB layer keeps per ASID
+ * (mmu/tlb.h), plus this CPU (bit 0: the mm runs its operations on CPU 0).
+ * On one CPU: arm64 still assumes another PE may hold it (the code is
+ * written for SMP and broadcasts), riscv this hart only. */
+static uint8_t all_pes_of(uint16_t asid)
+{
+    if (tlb_nr_cpus > 1)
+        return (uint8_t)(tlb_asid_cpus[asid] | PE_THIS);
+    return mmu_caps.broadcast_tlbi ? PE_THIS | PE_OTHERS : PE_THIS;
+}
+#define all_pes() all_pes_of(asid)
 static uint16_t asid_mask(void)
 {
     return mmu_caps.asid_bits >= 16 ? 0xffff : (uint16_t)((1u << mmu_caps.asid_bits) - 1);
@@ -464,6 +478,7 @@ void rule_check_store(uint64_t *ptep, uint64_t oldv, uint64_t newv)
 }
 
 /* ---- maintenance ---- */
+static void apply_all(const struct tlbi_effect *e, uint8_t clear);
 static void apply(const struct tlbi_effect *e, int32_t i, uint8_t clear)
 {
     struct cached *c = &ent[i];
@@ -506,7 +521,14 @@ void rule_check_tlbi(const struct tlbi_rec *r)
                 if (r8_pending && asid_map[i].asid == r8_asid)
                     r8_pending = false;
             }
-    uint8_t clear = e.broadcast ? PE_THIS | PE_OTHERS : PE_THIS;
+    uint8_t clear = e.broadcast ? 0xff : PE_THIS;
+    apply_all(&e, clear);
+}
+
+/* Walk the records an effect may touch and clear `clear` PEs from them. */
+static void apply_all(const struct tlbi_effect *ep, uint8_t clear)
+{
+    struct tlbi_effect e = *ep;
     if (e.end > e.start && e.end - e.start <= SMALL_RANGE_PAGES * PAGE_SIZE) {
         for (uint64_t va = e.start; va < e.end; va += PAGE_SIZE) {
             int32_t idx[32];
@@ -521,6 +543,19 @@ void rule_check_tlbi(const struct tlbi_rec *r)
     for (unsigned i = 0; i < high_water; i++)
         if (ent[i].live)
             apply(&e, (int32_t)i, clear);
+}
+
+/* Other CPUs (bit c = CPU c) invalidated [start, end) of asid on their
+ * own TLBs: an IPI's handler, or SBI RFENCE, completed before this
+ * returns. */
+void rule_check_remote_flush(uint8_t pes, uint16_t asid, uint64_t start, uint64_t end, bool leaf_only)
+{
+    if (!initialized)
+        model_init();
+    record('R', pes, asid, start);
+    struct tlbi_effect e = { .asid = asid, .global = asid == 0, .any_asid = false,
+                             .start = start, .end = end, .leaf_only = leaf_only, .ttl_level = -1 };
+    apply_all(&e, pes);
 }
 
 void rule_check_barrier(unsigned bits)
@@ -619,7 +654,17 @@ void rule_check_reset(void)
 }
 
 /* ---- checkpoints ---- */
-static const char *pe_name(uint8_t pes) { return pes & PE_THIS ? "this PE" : "another PE"; }
+static const char *pe_name(uint8_t pes)
+{
+    static char buf[24];
+    if (pes & PE_THIS)
+        return "this PE";
+    if (tlb_nr_cpus > 1) {
+        snprintf(buf, sizeof(buf), "CPU %d", __builtin_ctz(pes));
+        return buf;
+    }
+    return "another PE";
+}
 
 /* Judge one record against the entries now; true if it is to be forgotten. */
 static bool judge(struct cached *e, const char *op)

@@ -55,6 +55,9 @@ void rule_check_untrack(const struct pgtable *pt);
 void rule_check_store(uint64_t *ptep, uint64_t oldv, uint64_t newv);
 void rule_check_tlbi(const struct tlbi_rec *r);
 void rule_check_barrier(unsigned hwb_bits);
+/* CPUs `pes` (bit c = CPU c) invalidated [start, end) of asid locally
+ * (a shootdown's IPI handlers, or SBI RFENCE), complete on return. */
+void rule_check_remote_flush(uint8_t pes, uint16_t asid, uint64_t start, uint64_t end, bool leaf_only);
 void rule_check_table_alloc(uint64_t table_pa);
 void rule_check_table_freed(uint64_t table_pa);
 void rule_check_switch(uint64_t root_pa, uint16_t asid);

@@ -12,14 +12,45 @@ const char *const tlbi_policy_names[TLBI_POLICY_COUNT] = {
 
 struct tlb_params tlb_params;
 
+const char *const tlb_shootdown_names[SHOOTDOWN_COUNT] = {
+    [SHOOTDOWN_BROADCAST] = "broadcast", [SHOOTDOWN_IPI] = "ipi", [SHOOTDOWN_SBI] = "sbi",
+};
+
+/* The arch's own method (ARCH_FIRMWARE_SHOOTDOWN: riscv's SBI remote
+ * fence; else the hardware broadcast), or IPIs. */
+int tlb_shootdown_parse(const char *name)
+{
+    if (ARCH_FIRMWARE_SHOOTDOWN && strcmp(name, "sbi") == 0)
+        return SHOOTDOWN_SBI;
+    if (!ARCH_FIRMWARE_SHOOTDOWN && strcmp(name, "broadcast") == 0)
+        return SHOOTDOWN_BROADCAST;
+    if (strcmp(name, "ipi") == 0)
+        return SHOOTDOWN_IPI;
+    return -1;
+}
+
+uint8_t tlb_asid_cpus[65536] __attribute__((aligned(4)));
+
+/* Atomic OR / AND-NOT of one byte of tlb_asid_cpus through its aligned
+ * 32-bit word (rv64imac has word and doubleword AMOs only; little endian). */
+static void asid_cpus_update(uint16_t asid, uint8_t set, uint8_t clear)
+{
+    uint32_t *w = (uint32_t *)(void *)&tlb_asid_cpus[asid & ~3u];
+    unsigned sh = (asid & 3u) * 8;
+    if (set)
+        __atomic_fetch_or(w, (uint32_t)set << sh, __ATOMIC_RELAXED);
+    if (clear)
+        __atomic_fetch_and(w, ~((uint32_t)clear << sh), __ATOMIC_RELAXED);
+}
+unsigned tlb_nr_cpus = 1;
+struct tlb_smp_stats tlb_smp_stats;
+int tlb_shootdown_skip_cpu = -1;
+
 void tlb_params_default(void)
 {
     tlb_params.policy = TLBI_AUTO;
-#ifdef __riscv
-    tlb_params.asid_threshold = 64;
-#else
-    tlb_params.asid_threshold = 512;
-#endif
+    tlb_params.shootdown = ARCH_FIRMWARE_SHOOTDOWN ? SHOOTDOWN_SBI : SHOOTDOWN_BROADCAST;
+    tlb_params.asid_threshold = ARCH_TLB_ASID_THRESHOLD;     /* Linux's, per arch */
 }
 
 int tlbi_policy_parse(const char *name)
@@ -44,10 +75,201 @@ static void flush_by_stride(uint16_t asid, uint64_t start, uint64_t end, uint64_
 /* The whole ASID, once. */
 static void flush_asid(uint16_t asid) { tlbi_asid(asid); }
 
+void tlb_note_active(unsigned cpu, uint16_t asid)
+{
+    uint8_t bit = (uint8_t)(1u << cpu);
+    if (!(__atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & bit))
+        asid_cpus_update(asid, bit, 0);
+}
+
+#ifndef HOST_TEST
+#include "boot/smp.h"
+#include <asm/sysreg.h>
+
+/* One shootdown in flight at a time (sd_lock); the targets read sd_req. */
+static struct {
+    uint16_t asid;
+    bool whole, last_level;
+    uint64_t start, end, stride;
+} sd_req;
+static volatile uint32_t sd_acks;
+static volatile int sd_lock;
+
+/* Other CPUs that may hold asid's entries. */
+static uint32_t remote_cpus_of(uint16_t asid)
+{
+    if (tlb_nr_cpus <= 1)
+        return 0;
+    return __atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & ~(1u << smp_id());
+}
+
+/* This CPU's invalidate of the request: raw, local. */
+static void local_flush_raw(uint16_t asid, bool whole, uint64_t start, uint64_t end, uint64_t stride,
+                            bool last_level)
+{
+    arch_tlb_local_pre();
+    if (whole)
+        arch_tlbi_asid_local(asid);
+    else
+        for (uint64_t va = start; va < end; va += stride)
+            arch_tlbi_page_local(asid, va, last_level);
+    arch_tlb_local_post();
+}
+
+void tlb_shootdown_ipi(void)
+{
+    uint32_t me = 1u << smp_id();
+    if (!(__atomic_load_n(&sd_acks, __ATOMIC_ACQUIRE) & me))
+        return;
+    local_flush_raw(sd_req.asid, sd_req.whole, sd_req.start, sd_req.end, sd_req.stride, sd_req.last_level);
+    __atomic_fetch_and(&sd_acks, ~me, __ATOMIC_RELEASE);
+}
+
+/* Reach the CPUs in `others` (this CPU already flushed itself). */
+static void remote_flush(uint32_t others, uint16_t asid, bool whole, uint64_t start, uint64_t end,
+                         uint64_t stride, bool last_level)
+{
+    uint32_t reach = others;            /* every CPU that may hold the entries */
+    if (tlb_shootdown_skip_cpu >= 0)
+        reach &= ~(1u << tlb_shootdown_skip_cpu);         /* the checker's own test */
+    others = reach;
+    tlb_smp_stats.shootdowns++;
+    tlb_smp_stats.remote_cpus += (uint64_t)__builtin_popcount(others);
+    if (ARCH_FIRMWARE_SHOOTDOWN && tlb_params.shootdown == SHOOTDOWN_SBI) {
+        uint64_t hart_mask = 0;
+        for (unsigned c = 0; c < TLB_MAX_CPUS; c++)
+            if (others & (1u << c))
+                hart_mask |= 1ULL << cpus[c].hwid;
+        /* Under -icount: a virtual-clock deadline, so the firmware's wait
+         * for the other harts does not run a whole 100 ms slice first. */
+        arch_cpu_relax();
+        arch_firmware_remote_fence(hart_mask, asid, whole ? 0 : start, whole ? 0 : end - start);
+        tlb_smp_stats.sbi_rfences++;
+        if (rule_check_on)
+            rule_check_remote_flush((uint8_t)others, asid, whole ? 0 : start, whole ? ~0ULL : end,
+                                    !whole && last_level);
+        return;
+    }
+    while (__atomic_exchange_n(&sd_lock, 1, __ATOMIC_ACQUIRE))
+        arch_cpu_relax();           /* IRQs stay on: another initiator's IPI is served */
+    sd_req.asid = asid;
+    sd_req.whole = whole;
+    sd_req.start = start;
+    sd_req.end = end;
+    sd_req.stride = stride;
+    sd_req.last_level = last_level;
+    __atomic_store_n(&sd_acks, others, __ATOMIC_RELEASE);
+    for (unsigned c = 0; c < TLB_MAX_CPUS; c++)
+        if (others & (1u << c)) {
+            smp_send_ipi(c, IPI_SHOOTDOWN);
+            tlb_smp_stats.ipis++;
+        }
+    while (__atomic_load_n(&sd_acks, __ATOMIC_ACQUIRE))
+        arch_cpu_relax();
+    __atomic_store_n(&sd_lock, 0, __ATOMIC_RELEASE);
+    if (rule_check_on)
+        rule_check_remote_flush((uint8_t)others, asid, whole ? 0 : start, whole ? ~0ULL : end,
+                                !whole && last_level);
+}
+
+/* The initiator's local part (non-IS forms on arm64; sfence.vma on riscv),
+ * through hw.h so it is counted and modelled; then the remote part. */
+static void flush_with_shootdown(uint32_t others, uint16_t asid, uint64_t start, uint64_t end,
+                                 uint64_t stride, bool last_level, bool whole)
+{
+    hw_account_barriers(arch_tlb_local_pre());
+    if (whole) {
+        struct tlbi_rec r = arch_tlbi_asid_local(asid);
+        hw_account_tlbi(&r);
+    } else {
+        for (uint64_t va = start; va < end; va += stride) {
+            struct tlbi_rec r = arch_tlbi_page_local(asid, va, last_level);
+            hw_account_tlbi(&r);
+        }
+    }
+    hw_account_barriers(arch_tlb_local_post());
+    remote_flush(others, asid, whole, start, end, stride, last_level);
+}
+
+void flush_tlb_asid_everywhere(uint16_t asid)
+{
+    uint32_t others = remote_cpus_of(asid);
+    if (others && !(mmu_caps.broadcast_tlbi && tlb_params.shootdown == SHOOTDOWN_BROADCAST)) {
+        flush_with_shootdown(others, asid, 0, ~0ULL, PAGE_SIZE, false, true);
+    } else {
+        tlb_pre_invalidate();
+        tlbi_asid(asid);
+        tlb_post_invalidate();
+    }
+    if (asid)
+        asid_cpus_update(asid, 0, 0xff);
+}
+
+void tlb_smp_init(void) {}
+#else
+static uint32_t remote_cpus_of(uint16_t asid) { (void)asid; return 0; }
+static void flush_with_shootdown(uint32_t others, uint16_t asid, uint64_t start, uint64_t end,
+                                 uint64_t stride, bool last_level, bool whole)
+{
+    (void)others, (void)asid, (void)start, (void)end, (void)stride, (void)last_level, (void)whole;
+}
+void flush_tlb_asid_everywhere(uint16_t asid)
+{
+    tlb_pre_invalidate();
+    tlbi_asid(asid);
+    tlb_post_invalidate();
+}
+#endif
+
+/* Another CPU may hold asid's entries and the method is not the hardware
+ * broadcast: the initiator flushes locally, then reaches them (true).
+ * Out of line: the one-CPU path stays as it was. */
+static __attribute__((noinline)) bool flush_tlb_range_smp(uint16_t asid, uint64_t start, uint64_t end,
+                                                          uint64_t stride, bool last_level)
+{
+    if (mmu_caps.broadcast_tlbi && tlb_params.shootdown == SHOOTDOWN_BROADCAST)
+        return false;
+    uint32_t others = remote_cpus_of(asid);
+    if (!others)
+        return false;
+    /* Linux's threshold decides per-page vs whole ASID; walk caches
+     * need the whole ASID on riscv (no by-VA non-leaf fence). */
+    if (stride < PAGE_SIZE)
+        stride = PAGE_SIZE;
+    start = ALIGN_DOWN(start, PAGE_SIZE);
+    uint64_t entries = (end - start + stride - 1) / stride;
+    bool whole = (tlb_params.asid_threshold && entries >= tlb_params.asid_threshold) ||
+                 !tlb_params.asid_threshold || (!last_level && !mmu_caps.tlbi_va_nonleaf);
+    flush_with_shootdown(others, asid, start, end, stride, last_level, whole);
+    return true;
+}
+
+static void flush_tlb_range_here(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride,
+                                 bool last_level);
+
+/* Another CPU than CPU 0 (where the mm runs its operations) may hold
+ * asid's entries: the shootdown, or the hardware broadcast (the one-CPU
+ * path). Out of line, a tail call: the common path stays frameless. */
+static __attribute__((noinline)) void flush_tlb_range_others(uint16_t asid, uint64_t start, uint64_t end,
+                                                             uint64_t stride, bool last_level)
+{
+    if (!flush_tlb_range_smp(asid, start, end, stride, last_level))
+        flush_tlb_range_here(asid, start, end, stride, last_level);
+}
+
 void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride, bool last_level)
 {
     if (start >= end)
         return;
+    if (__builtin_expect(tlb_asid_cpus[asid] & ~1u, 0))
+        flush_tlb_range_others(asid, start, end, stride, last_level);
+    else
+        flush_tlb_range_here(asid, start, end, stride, last_level);
+}
+
+static void flush_tlb_range_here(uint16_t asid, uint64_t start, uint64_t end, uint64_t stride,
+                                 bool last_level)
+{
     if (stride < PAGE_SIZE)
         stride = PAGE_SIZE;
     start = ALIGN_DOWN(start, PAGE_SIZE);

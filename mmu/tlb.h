@@ -31,8 +31,23 @@
 enum tlbi_policy { TLBI_AUTO, TLBI_PER_PAGE, TLBI_UNSAFE_PER_BLOCK, TLBI_RANGE, TLBI_ASID, TLBI_POLICY_COUNT };
 extern const char *const tlbi_policy_names[TLBI_POLICY_COUNT];
 
+/* How other CPUs' TLBs are reached (run time: shootdown= or the shell):
+ *   broadcast  arm64 ...is maintenance: the hardware reaches every PE of the
+ *              Inner Shareable domain, no IPI
+ *   ipi        an IPI to each other CPU that may hold the address space's
+ *              entries; the initiator and each target invalidate locally
+ *              (arm64 non-IS forms + dsb nsh; riscv sfence.vma)
+ *   sbi        riscv SBI RFENCE remote_sfence_vma_asid to those harts (the
+ *              firmware does the IPIs), after a local sfence.vma
+ * With one CPU online, or none other holding the ASID, every method is a
+ * local flush (arm64 broadcast still uses the ...is forms). */
+enum tlb_shootdown { SHOOTDOWN_BROADCAST, SHOOTDOWN_IPI, SHOOTDOWN_SBI, SHOOTDOWN_COUNT };
+extern const char *const tlb_shootdown_names[SHOOTDOWN_COUNT];
+int tlb_shootdown_parse(const char *name);  /* -1 if unknown or not on this arch */
+
 struct tlb_params {
     enum tlbi_policy policy;
+    enum tlb_shootdown shootdown;
     /* asid policy: this many entries or more become one ASID flush (0 =
      * always); also the range policy's fallback where a range cannot be
      * encoded. Linux: arm64 without range ops 512 (MAX_DVM_OPS), riscv 64. */
@@ -41,6 +56,30 @@ struct tlb_params {
 extern struct tlb_params tlb_params;
 void tlb_params_default(void);
 int tlbi_policy_parse(const char *name);    /* -1 if unknown */
+
+/* ---- which CPUs may hold an address space's entries (mm_cpumask) ----
+ * Bit c of tlb_asid_cpus[asid]: CPU c switched to that ASID since the
+ * ASID was last flushed everywhere. A CPU that switched away keeps its bit:
+ * its TLB may still hold the entries. */
+#define TLB_MAX_CPUS 8
+extern uint8_t tlb_asid_cpus[65536];
+extern unsigned tlb_nr_cpus;                /* CPUs online (1 = no remote TLBs) */
+void tlb_smp_init(void);                    /* boot/smp.c, before bring-up */
+void tlb_note_active(unsigned cpu, uint16_t asid);
+/* Flush the whole ASID on every CPU that may hold it, then forget them
+ * (an address space destroyed: its ASID may be reused). */
+void flush_tlb_asid_everywhere(uint16_t asid);
+/* The IPI handler's half of a shootdown (boot/smp.c). */
+void tlb_shootdown_ipi(void);
+struct tlb_smp_stats {
+    uint64_t shootdowns;        /* flushes that had to reach another CPU */
+    uint64_t ipis;              /* IPIs sent for them (ipi method) */
+    uint64_t sbi_rfences;       /* SBI RFENCE calls (sbi method) */
+    uint64_t remote_cpus;       /* CPUs reached, summed */
+};
+extern struct tlb_smp_stats tlb_smp_stats;
+/* Test hook (planted bug "shootdown skips one CPU"): never set in normal runs. */
+extern int tlb_shootdown_skip_cpu;
 
 /* Invalidate [start, end) of asid: entries of `stride` bytes (4 KiB pages,
  * which includes every member of a contiguous block, or 2 MiB / 1 GiB

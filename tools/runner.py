@@ -177,7 +177,9 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
         cmd.append("-nographic")
     if config.arch in SEMIHOSTING_ARCHES and "-semihosting" not in args:
         cmd.append("-semihosting")
-    if "-icount" not in args:
+    if "-icount" not in args and not any("thread=multi" in a for a in args):
+        # (a configuration asking for multi-threaded TCG runs without it:
+        # icount forces one thread.)
         # sleep=off: virtual time never waits for the host, so even the timer
         # figures repeat exactly from run to run.
         cmd += ["-icount", "shift=0,sleep=off"]

@@ -32,6 +32,7 @@ static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f)
 
 extern char riscv_cboz_trial[];
 extern volatile bool riscv_cboz_trapped;
+void riscv_ipi(void);       /* arch/riscv64/smp.c */
 
 void riscv_trap(struct trap_frame *f)
 {
@@ -41,8 +42,13 @@ void riscv_trap(struct trap_frame *f)
         f->epc += 4;
         return;
     }
-    if (c != CAUSE_INSN_PAGE_FAULT && c != CAUSE_LOAD_PAGE_FAULT && c != CAUSE_STORE_PAGE_FAULT)
+    if (c != CAUSE_INSN_PAGE_FAULT && c != CAUSE_LOAD_PAGE_FAULT && c != CAUSE_STORE_PAGE_FAULT) {
+        if (c == (CAUSE_INTERRUPT | 1)) {   /* supervisor software interrupt: an IPI */
+            riscv_ipi();
+            return;
+        }
         unexpected(f);
+    }
     struct fault_info fi = {
         .addr = f->tval, .pc = f->epc, .syndrome = c, .kind = FAULT_PAGE, .level = -1,
         .access = c == CAUSE_INSN_PAGE_FAULT ? ACCESS_EXEC

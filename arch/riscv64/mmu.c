@@ -23,7 +23,8 @@ static const char *isa = "";
 static unsigned cboz_bytes, cboz_dt_bytes;
 volatile bool riscv_cboz_trapped;       /* set by riscv_trap() for the trial */
 
-static bool isa_has(const char *ext)
+bool riscv_isa_has(const char *ext);
+bool riscv_isa_has(const char *ext)
 {
     /* riscv,isa: "rv64imafdch_zicsr_..._svnapot_..." ; match "_ext" followed by '_' or end */
     size_t n = strlen(ext);
@@ -53,10 +54,10 @@ void arch_mmu_probe(void)
     mmu_caps.va_bits = sv48 ? 48 : 39;
     mmu_caps.levels = sv48 ? 4 : 3;
     satp_mode = sv48 ? SATP_MODE_SV48 : SATP_MODE_SV39;
-    mmu_caps.cont = isa_has("svnapot");
-    mmu_caps.svinval = isa_has("svinval");
-    mmu_caps.svpbmt = isa_has("svpbmt");
-    if (isa_has("zicboz") &&
+    mmu_caps.cont = riscv_isa_has("svnapot");
+    mmu_caps.svinval = riscv_isa_has("svinval");
+    mmu_caps.svpbmt = riscv_isa_has("svpbmt");
+    if (riscv_isa_has("zicboz") &&
         dt_get_prop(boot.dtb, boot.dt.total_size, path, "riscv,cboz-block-size", &val, &len) == 0 &&
         len == 4) {
         uint32_t b = dt_be32(val);

@@ -56,6 +56,21 @@
     .global _start
 _start:
     mov     x19, x0                     /* DTB pointer (or 0) */
+    mov     x22, #0                     /* boot CPU */
+    b       common_entry
+
+/*
+ * Secondary CPUs (PSCI CPU_ON from boot/smp.c) start here with x0 = the
+ * context id, the physical address of their struct smp_boot_ctx (cleaned
+ * to the PoC by the boot CPU: this CPU reads it with the MMU off). Same EL
+ * handling as the boot CPU (QEMU starts them at the caller's EL, firmware
+ * may start them at EL2), then secondary_el1.
+ */
+    .global arm64_secondary_entry
+arm64_secondary_entry:
+    mov     x19, x0
+    mov     x22, #1
+common_entry:
     mrs     x20, CurrentEL
     lsr     x20, x20, #2                /* boot exception level, passed to kmain */
     cmp     x20, #2
@@ -209,7 +224,9 @@ el1_start:
     msr     REG_TCR2_EL1, xzr
     isb
 2:
-    /* Only CPU 0 runs the kernel; others park (SMP comes later). */
+    cbnz    x22, secondary_el1
+    /* Only CPU 0 enters at _start; others park (boot/smp.c starts them
+     * through PSCI at arm64_secondary_entry). */
     mrs     x1, mpidr_el1
     and     x1, x1, #0xffffff
     cbz     x1, 4f
@@ -252,6 +269,41 @@ el1_start:
     bl      kmain
 7:  wfe
     b       7b
+
+/*
+ * A secondary CPU at EL1, MMU off, x19 = struct smp_boot_ctx (identity
+ * mapped): the kernel's MAIR/TCR/TTBR0/SCTLR as the boot CPU runs them,
+ * stale local TLB entries dropped before the MMU goes on, then its own
+ * stack and per-CPU pointer (TPIDR_EL1) and smp_secondary_main(cpu).
+ */
+secondary_el1:
+    ic      iallu
+    dsb     nsh
+    isb
+    mov     x1, #(3 << 20)              /* FP/SIMD on, as on the boot CPU */
+    msr     cpacr_el1, x1
+    ldr     x1, =arm64_vectors
+    msr     vbar_el1, x1
+    ldr     x1, [x19, #0]               /* mair */
+    msr     mair_el1, x1
+    ldr     x1, [x19, #8]               /* tcr */
+    msr     tcr_el1, x1
+    ldr     x1, [x19, #16]              /* ttbr0 */
+    msr     ttbr0_el1, x1
+    isb
+    tlbi    vmalle1
+    dsb     nsh
+    isb
+    ldr     x2, [x19, #24]              /* sctlr (M, C, I set) */
+    ldr     x1, [x19, #32]              /* stack top */
+    ldr     x0, [x19, #40]              /* struct cpu * */
+    msr     sctlr_el1, x2
+    isb
+    mov     sp, x1
+    msr     tpidr_el1, x0
+    bl      smp_secondary_main
+8:  wfe
+    b       8b
 
 /*
  * EL2 vectors (VBAR_EL2, installed by el2_setup). Never reached in normal

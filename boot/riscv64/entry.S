@@ -31,3 +31,34 @@ _start:
     call    kmain
 3:  wfi
     j       3b
+
+/*
+ * Secondary harts (SBI HSM hart_start from boot/smp.c) start here in
+ * S-mode with translation off, a0 = hart id, a1 = the opaque value: the
+ * address of their struct smp_boot_ctx (satp at 0, stack top at 8, struct
+ * cpu * at 16). The per-CPU pointer lives in sscratch (tp is left alone:
+ * the C library may use it for thread-local storage).
+ */
+    .section .text
+    .balign 4
+    .global riscv_secondary_entry
+riscv_secondary_entry:
+    csrw    sie, zero
+    csrci   sstatus, 2
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    ld      sp, 8(a1)
+    ld      t0, 16(a1)
+    csrw    sscratch, t0
+    la      t1, riscv_trap_entry
+    csrw    stvec, t1
+    ld      t1, 0(a1)
+    sfence.vma
+    csrw    satp, t1
+    sfence.vma
+    mv      a0, t0
+    call    smp_secondary_main
+1:  wfi
+    j       1b

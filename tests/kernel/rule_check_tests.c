@@ -9,6 +9,8 @@
 #include "mmu/rule_check.h"
 #include "tests/kernel/ktest.h"
 #include "mmu/page_alloc.h"
+#include "mmu/tlb.h"
+#include "boot/smp.h"
 
 #define BASE (MM_VA_BASE + 0x30000000ULL)
 #ifdef __riscv
@@ -206,6 +208,8 @@ static void seq_memtype_change_without_bbm(void)
  * instead of vale1is): the model's other PE keeps the writable entry. */
 static void seq_local_only_invalidate(void)
 {
+    if (tlb_nr_cpus > 1)
+        tlb_note_active(1, mm->pt.asid);    /* CPU 1 ran the address space */
     pte_store(ptep, pte_wrprotect(pte_read_once(ptep)));
     flush_local_page(mm->pt.asid, BASE);
 }
@@ -349,15 +353,47 @@ static void checker_catches_missing_invalidate(struct ktest *t)
     KEXPECT_RULE(t, seq_clean_without_tlbi, 3);
 }
 
-/* arm64 only: the kernel's invalidates must reach every PE. */
+/* The kernel's invalidates must reach every PE that may hold the entry:
+ * on one CPU, arm64's model assumes another PE may (the code is written for
+ * SMP); with several online, the CPUs that ran the address space (here
+ * CPU 1, on both arches). */
 static void checker_catches_local_only_invalidate(struct ktest *t)
 {
-    if (!mmu_caps.broadcast_tlbi) {
-        ktest_skip(t, "riscv: every fence is local and the kernel runs one hart (SMP: remote fences)");
+    if (!mmu_caps.broadcast_tlbi && tlb_nr_cpus < 2) {
+        ktest_skip(t, "riscv with one hart: every fence is local and reaches every hart there is");
         return;
     }
     KEXPECT_RULE(t, seq_local_only_invalidate, 3);
-    KEXPECT(t, strstr(rule_check_last_message(), "another PE") != NULL, "%s", rule_check_last_message());
+    const char *who = tlb_nr_cpus > 1 ? "CPU 1" : "another PE";
+    KEXPECT(t, strstr(rule_check_last_message(), who) != NULL, "%s", rule_check_last_message());
+}
+
+/* A shootdown (ipi on arm64, the default sbi on riscv) that skips one of
+ * the CPUs that ran the address space: R3 names that CPU. */
+static void seq_shootdown_skips_cpu2(void)
+{
+    tlb_note_active(1, mm->pt.asid);
+    tlb_note_active(2, mm->pt.asid);
+    pte_store(ptep, pte_wrprotect(pte_read_once(ptep)));
+    flush_tlb_range(mm->pt.asid, BASE, BASE + PAGE_SIZE, PAGE_SIZE, true);
+}
+
+static void checker_catches_shootdown_missing_cpu(struct ktest *t)
+{
+    if (smp_nr_cpus < 3) {
+        ktest_skip(t, "needs 3 CPUs online (-smp 3 or more)");
+        return;
+    }
+    enum tlb_shootdown saved = tlb_params.shootdown;
+#ifndef __riscv
+    tlb_params.shootdown = SHOOTDOWN_IPI;
+#endif
+    KEXPECT_EQ(t, violations_of(seq_shootdown_skips_cpu2), 0);     /* all reached: fine */
+    tlb_shootdown_skip_cpu = 2;
+    KEXPECT_RULE(t, seq_shootdown_skips_cpu2, 3);
+    tlb_shootdown_skip_cpu = -1;
+    KEXPECT(t, strstr(rule_check_last_message(), "CPU 2") != NULL, "%s", rule_check_last_message());
+    tlb_params.shootdown = saved;
 }
 
 static void checker_catches_stale_readonly(struct ktest *t)
@@ -515,6 +551,7 @@ static const struct ktest_case rule_check_cases[] = {
     KTEST_CASE(checker_catches_barrier),
     KTEST_CASE(checker_catches_broken_block),
     KTEST_CASE(checker_catches_local_only_invalidate),
+    KTEST_CASE(checker_catches_shootdown_missing_cpu),
     KTEST_CASE(checker_catches_global_negative_entry),
     KTEST_CASE(checker_catches_walk_cache),
     KTEST_CASE(checker_catches_asid_reuse),

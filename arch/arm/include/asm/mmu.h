@@ -190,6 +190,38 @@ static inline struct tlbi_rec arch_flush_local_page(uint16_t asid, uint64_t va, 
     *bars = HWB_LOCAL_STORE_ORDER | HWB_LOCAL_COMPLETE | HWB_ISB;
     return r;
 }
+/* The local forms, for a shootdown by IPI (mmu/tlb.c): TLBIMVA(A) and
+ * TLBIASID without IS, after DSB ISHST, completed by DSB NSH; ISB. This kernel runs
+ * on one CPU on arm (arch/arm/smp.c), so only the one-CPU paths use them. */
+static inline struct tlbi_rec arch_tlbi_page_local(uint16_t asid, uint64_t va, bool last_level)
+{
+    struct tlbi_rec r;
+    (void)last_level;                   /* TLBIMVA also drops walk-cache entries */
+    if (asid == 0)
+        ARM_TLBI(r, TLBK_PAGE, tlbimvaa, c7, 3, (uint32_t)va & 0xfffff000u);
+    else
+        ARM_TLBI(r, TLBK_PAGE, tlbimva, c7, 1, tlbi_mva_operand(asid, va));
+    return r;
+}
+static inline struct tlbi_rec arch_tlbi_asid_local(uint16_t asid)
+{
+    struct tlbi_rec r;
+    if (asid == 0)
+        ARM_TLBI(r, TLBK_ALL, tlbiall, c7, 0, 0);
+    else
+        ARM_TLBI(r, TLBK_ASID, tlbiasid, c7, 2, asid & 0xffu);
+    return r;
+}
+static inline unsigned arch_tlb_local_pre(void)
+{
+    __asm__ volatile("dsb ishst" ::: "memory");    /* the stores reach every walker */
+    return HWB_STORE_ORDER;
+}
+static inline unsigned arch_tlb_local_post(void)
+{
+    __asm__ volatile("dsb nsh; isb" ::: "memory");
+    return HWB_LOCAL_COMPLETE | HWB_ISB;
+}
 static inline unsigned arch_tlbi_sinval_begin(void) { return 0; }
 static inline struct tlbi_rec arch_tlbi_sinval_page(uint16_t asid, uint64_t va) { return arch_tlbi_page(asid, va, true); }
 static inline unsigned arch_tlbi_sinval_end(void) { return 0; }
@@ -213,4 +245,13 @@ uint64_t arch_current_root(void);
 void arch_mmu_describe(void);
 /* No hardware A/D on LPAE: on = true is refused (false), off is the state. */
 bool arch_set_hw_ad(bool on);
+/* Arch constants the arch-neutral mm reads (no #ifdef on the arch there):
+ * Linux's invalidate-by-ASID threshold, whether a TLB shootdown goes
+ * through the firmware (riscv SBI RFENCE) rather than a hardware broadcast,
+ * whether hardware A/D must be found by trying (riscv Svadu vs Svade). */
+#define ARCH_TLB_ASID_THRESHOLD 512
+#define ARCH_FIRMWARE_SHOOTDOWN 0
+#define ARCH_PROBES_HW_AD 0
+static inline void arch_set_hw_ad_probed(bool hw) { (void)hw; }
+
 #endif

@@ -173,6 +173,37 @@ static inline struct tlbi_rec arch_flush_local_page(uint16_t asid, uint64_t va, 
     *bars = HWB_LOCAL_STORE_ORDER | HWB_LOCAL_COMPLETE | HWB_ISB;
     return r;
 }
+/* Local (this PE only, non-shareable) forms, for the IPI shootdown method:
+ * the initiator and each CPU an IPI reaches invalidate their own TLB. */
+static inline struct tlbi_rec arch_tlbi_page_local(uint16_t asid, uint64_t va, bool last_level)
+{
+    struct tlbi_rec r;
+    if (last_level)
+        ARM64_TLBI(r, TLBK_PAGE, vale1, tlbi_va_operand(asid, va));
+    else
+        ARM64_TLBI(r, TLBK_PAGE, vae1, tlbi_va_operand(asid, va));
+    return r;
+}
+static inline struct tlbi_rec arch_tlbi_asid_local(uint16_t asid)
+{
+    struct tlbi_rec r;
+    if (asid == 0)
+        ARM64_TLBI_NOARG(r, TLBK_ALL, vmalle1);
+    else
+        ARM64_TLBI(r, TLBK_ASID, aside1, (uint64_t)asid << 48);
+    return r;
+}
+static inline unsigned arch_tlb_local_pre(void)
+{
+    __asm__ volatile("dsb ishst" ::: "memory");    /* the stores reach every walker */
+    return HWB_STORE_ORDER;
+}
+static inline unsigned arch_tlb_local_post(void)
+{
+    __asm__ volatile("dsb nsh; isb" ::: "memory");
+    return HWB_LOCAL_COMPLETE | HWB_ISB;
+}
+
 /* riscv-only Svinval batch: never used on arm64 (mmu_caps.svinval is false). */
 static inline unsigned arch_tlbi_sinval_begin(void) { return 0; }
 static inline struct tlbi_rec arch_tlbi_sinval_page(uint16_t asid, uint64_t va) { return arch_tlbi_page(asid, va, true); }
@@ -207,4 +238,13 @@ uint64_t arch_current_root(void);
 void arch_mmu_describe(void);
 /* Runtime switch of hardware A/D (tests); returns false if unsupported. */
 bool arch_set_hw_ad(bool on);
+/* Arch constants the arch-neutral mm reads (no #ifdef on the arch there):
+ * Linux's invalidate-by-ASID threshold, whether a TLB shootdown goes
+ * through the firmware (riscv SBI RFENCE) rather than a hardware broadcast,
+ * whether hardware A/D must be found by trying (riscv Svadu vs Svade). */
+#define ARCH_TLB_ASID_THRESHOLD 512
+#define ARCH_FIRMWARE_SHOOTDOWN 0
+#define ARCH_PROBES_HW_AD 0
+static inline void arch_set_hw_ad_probed(bool hw) { (void)hw; }
+
 #endif

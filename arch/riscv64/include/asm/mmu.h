@@ -104,6 +104,15 @@ static inline struct tlbi_rec arch_flush_local_page(uint16_t asid, uint64_t va, 
     return arch_flush_after_make_valid(asid, va);
 }
 
+/* Local forms for the shootdown methods: sfence.vma is local anyway. */
+static inline struct tlbi_rec arch_tlbi_page_local(uint16_t asid, uint64_t va, bool last_level)
+{
+    return arch_tlbi_page(asid, va, last_level);
+}
+static inline struct tlbi_rec arch_tlbi_asid_local(uint16_t asid) { return arch_tlbi_asid(asid); }
+static inline unsigned arch_tlb_local_pre(void) { return 0; }
+static inline unsigned arch_tlb_local_post(void) { return 0; }
+
 /* Svinval batch: sfence.w.inval; sinval.vma...; sfence.inval.ir */
 static inline unsigned arch_tlbi_sinval_begin(void)
 {
@@ -163,4 +172,12 @@ void arch_mmu_describe(void);
 bool arch_set_hw_ad(bool on);
 /* riscv: hardware A/D is found by probing after the MMU is on. */
 void arch_set_hw_ad_probed(bool hw);
+/* Arch constants the arch-neutral mm reads (no #ifdef on the arch there):
+ * Linux's invalidate-by-ASID threshold (riscv's tlb_flush_all_threshold),
+ * the shootdown through the firmware (SBI RFENCE) rather than a hardware
+ * broadcast, hardware A/D found by trying (Svadu vs Svade). */
+#define ARCH_TLB_ASID_THRESHOLD 64
+#define ARCH_FIRMWARE_SHOOTDOWN 1
+#define ARCH_PROBES_HW_AD 1
+
 #endif

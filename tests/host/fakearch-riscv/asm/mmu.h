@@ -167,4 +167,12 @@ uint64_t arch_current_root(void);
 void arch_mmu_describe(void);
 bool arch_set_hw_ad(bool on);
 void arch_set_hw_ad_probed(bool hw);
+/* Arch constants the arch-neutral mm reads (no #ifdef on the arch there):
+ * Linux's invalidate-by-ASID threshold (riscv's tlb_flush_all_threshold),
+ * the shootdown through the firmware (SBI RFENCE) rather than a hardware
+ * broadcast, hardware A/D found by trying (Svadu vs Svade). */
+#define ARCH_TLB_ASID_THRESHOLD 64
+#define ARCH_FIRMWARE_SHOOTDOWN 1
+#define ARCH_PROBES_HW_AD 1
+
 #endif

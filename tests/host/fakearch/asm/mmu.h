@@ -120,4 +120,13 @@ unsigned arch_switch_root(uint64_t root_pa, uint16_t asid);
 uint64_t arch_current_root(void);
 void arch_mmu_describe(void);
 bool arch_set_hw_ad(bool on);
+/* Arch constants the arch-neutral mm reads (no #ifdef on the arch there):
+ * Linux's invalidate-by-ASID threshold, whether a TLB shootdown goes
+ * through the firmware (riscv SBI RFENCE) rather than a hardware broadcast,
+ * whether hardware A/D must be found by trying (riscv Svadu vs Svade). */
+#define ARCH_TLB_ASID_THRESHOLD 512
+#define ARCH_FIRMWARE_SHOOTDOWN 0
+#define ARCH_PROBES_HW_AD 0
+static inline void arch_set_hw_ad_probed(bool hw) { (void)hw; }
+
 #endif

@@ -1,0 +1,32 @@
+/*
+ * 32-bit Arm: the arch half of boot/smp.h for one CPU. The kernel runs on
+ * the CPU that booted; secondary CPUs the device tree lists are left off
+ * (arch_smp_supported() is false: boot/smp.c says so once and starts none),
+ * so TLB maintenance never needs a shootdown here. Bringing them up would
+ * take PSCI CPU_ON (virt) or the Pi 2's mailbox release, the GIC (virt) or
+ * the BCM2836 local interrupt controller (Pi 2) for IPIs: not done yet.
+ */
+#include "boot/kernel.h"
+#include "boot/smp.h"
+
+static struct cpu *the_cpu;
+
+bool arch_smp_supported(void) { return false; }
+struct cpu *this_cpu(void) { return the_cpu; }
+void arch_set_this_cpu(struct cpu *c) { the_cpu = c; }
+void arch_cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
+void arch_cpu_idle(void) { __asm__ volatile("wfi" ::: "memory"); }
+void arch_cpu_wake(struct cpu *c) { (void)c; }
+void arch_irq_enable(void) {}
+void arch_ipi_init(void) {}
+void arch_secondary_init(struct cpu *c) { (void)c; }
+void arch_send_ipi(struct cpu *c) { (void)c; }
+const char *arch_ipi_name(void) { return "none (one CPU on arm)"; }
+long arch_cpu_start(struct cpu *c) { (void)c; return -1; }
+const char *arch_cpu_start_error(long err) { (void)err; return "SMP is not implemented on arm"; }
+
+void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size)
+{
+    (void)hart_mask, (void)asid, (void)start, (void)size;
+    panic("arch_firmware_remote_fence: no firmware shootdown on arm");
+}

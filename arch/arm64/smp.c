@@ -1,0 +1,318 @@
+/*
+ * arm64 SMP: PSCI CPU_ON through the conduit /psci names, the GIC the
+ * device tree names (v2: memory-mapped distributor + CPU interface; v3:
+ * distributor, one redistributor per CPU, system-register CPU interface)
+ * with SGI 0 as the only IPI, and the per-CPU pointer in TPIDR_EL1.
+ *
+ * Facts used (Arm DEN0022 PSCI; Arm IHI 0048 GICv2; Arm IHI 0069 GICv3):
+ *   CPU_ON (SMC64/HVC64) 0xC4000003: x1 target MPIDR affinity, x2 entry
+ *   (physical), x3 context id (in x0 at the entry); returns 0, or
+ *   -2 INVALID_PARAMETERS, -4 ALREADY_ON, -5 ON_PENDING, -6 INTERNAL_FAILURE,
+ *   -9 INVALID_ADDRESS. A CPU starts with its MMU and caches off.
+ *   GICv2: GICD_CTLR 0x000, GICD_ISENABLER0 0x100, GICD_IPRIORITYR 0x400,
+ *   GICD_ITARGETSR0..7 0x800 (read: this CPU interface's bit, banked),
+ *   GICD_SGIR 0xF00 (target list 23:16, SGI id 3:0); GICC_CTLR 0x000,
+ *   GICC_PMR 0x004, GICC_IAR 0x00C, GICC_EOIR 0x010 (write back what IAR
+ *   returned: it carries the source CPU for SGIs). Ids 1020-1023: spurious.
+ *   GICv3: ICC_SRE_EL1 S3_0_C12_C12_5, ICC_PMR_EL1 S3_0_C4_C6_0,
+ *   ICC_IGRPEN1_EL1 S3_0_C12_C12_7, ICC_IAR1_EL1 S3_0_C12_C12_0,
+ *   ICC_EOIR1_EL1 S3_0_C12_C12_1, ICC_SGI1R_EL1 S3_0_C12_C11_5 (INTID 27:24,
+ *   Aff3 55:48, Aff2 39:32, Aff1 23:16, target list 15:0 by Aff0);
+ *   GICR_TYPER 0x08 (affinity 63:32, Last bit 4), GICR_WAKER 0x14
+ *   (ProcessorSleep bit 1, ChildrenAsleep bit 2), SGI frame at +0x10000:
+ *   GICR_IGROUPR0 0x80, GICR_ISENABLER0 0x100, GICR_IPRIORITYR 0x400;
+ *   GICD_CTLR ARE bit 4, EnableGrp1 bit 1, RWP bit 31.
+ * The store of the request must be visible before the SGI: dsb ishst
+ * before the GICD_SGIR write / ICC_SGI1R_EL1 write (then isb).
+ */
+#include "boot/kernel.h"
+#include "boot/boot.h"
+#include "boot/fdt.h"
+#include "boot/smp.h"
+#include <asm/sysreg.h>
+#include <asm/counters.h>
+
+#define PSCI_CPU_ON_64 0xC4000003ULL
+
+enum gic_kind { GIC_NONE, GIC_V2, GIC_V3 };
+static enum gic_kind gic;
+static uint64_t gicd, gicc, gicr_base, gicr_size;
+
+/* Where secondary_el1 (boot/arm64/entry.S) reads its set-up, MMU off. */
+struct smp_boot_ctx { uint64_t mair, tcr, ttbr0, sctlr, stack_top, cpu; };
+static struct smp_boot_ctx boot_ctx[SMP_MAX_CPUS] __attribute__((aligned(64)));
+
+static inline void mmio_w32(uint64_t a, uint32_t v) { *(volatile uint32_t *)(uintptr_t)a = v; }
+static inline uint32_t mmio_r32(uint64_t a) { return *(volatile uint32_t *)(uintptr_t)a; }
+static inline uint64_t mmio_r64(uint64_t a) { return *(volatile uint64_t *)(uintptr_t)a; }
+
+bool arch_smp_supported(void) { return true; }
+struct cpu *this_cpu(void)
+{
+    struct cpu *c = (struct cpu *)(uintptr_t)read_sysreg(tpidr_el1);
+    return c ? c : &cpus[0];
+}
+
+void arch_set_this_cpu(struct cpu *c) { write_sysreg(tpidr_el1, (uint64_t)(uintptr_t)c); }
+void arch_cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
+/* wfi with IRQs masked: a pending IRQ still wakes it, and is taken once
+ * unmasked; masked across check-and-sleep so the wake-up IPI cannot be
+ * consumed between them. A sleeping vCPU also costs QEMU no host time (a
+ * wfe loop would spin under multi-threaded TCG). */
+void arch_cpu_idle(void)
+{
+    struct cpu *c = this_cpu();
+    __asm__ volatile("msr daifset, #2" ::: "memory");
+    if (__atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE) == c->done_seq)
+        __asm__ volatile("dsb sy; wfi" ::: "memory");
+    __asm__ volatile("msr daifclr, #2" ::: "memory");
+}
+void arch_send_ipi(struct cpu *c);
+void arch_cpu_wake(struct cpu *c) { arch_send_ipi(c); }
+void arch_irq_enable(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
+const char *arch_ipi_name(void) { return gic == GIC_V3 ? "GICv3 SGI 0" : gic == GIC_V2 ? "GICv2 SGI 0" : "none (no GIC found)"; }
+
+static long psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    register uint64_t x0 __asm__("x0") = fn;
+    register uint64_t x1 __asm__("x1") = a1;
+    register uint64_t x2 __asm__("x2") = a2;
+    register uint64_t x3 __asm__("x3") = a3;
+    if (boot.dt.psci_smc)
+        __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
+    else
+        __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
+    return (long)x0;
+}
+
+const char *arch_cpu_start_error(long err)
+{
+    switch (err) {
+    case -1: return "PSCI NOT_SUPPORTED";
+    case -2: return "PSCI INVALID_PARAMETERS";
+    case -3: return "PSCI DENIED";
+    case -4: return "PSCI ALREADY_ON";
+    case -5: return "PSCI ON_PENDING";
+    case -6: return "PSCI INTERNAL_FAILURE";
+    case -9: return "PSCI INVALID_ADDRESS";
+    case -100: return "the device tree names no PSCI conduit (/psci method)";
+    default: return "PSCI error";
+    }
+}
+
+long arch_cpu_start(struct cpu *c)
+{
+    extern char arm64_secondary_entry[];
+    if (!boot.dt.psci_hvc && !boot.dt.psci_smc)
+        return -100;
+    struct smp_boot_ctx *x = &boot_ctx[c->id];
+    x->mair = read_sysreg(mair_el1);
+    x->tcr = read_sysreg(tcr_el1);
+    x->ttbr0 = read_sysreg(ttbr0_el1) & 0x0000ffffffffffffULL;     /* ASID 0: the kernel's table */
+    x->sctlr = read_sysreg(sctlr_el1);
+    x->stack_top = c->stack_top;
+    x->cpu = (uint64_t)(uintptr_t)c;
+    /* The new CPU reads ctx with its MMU off (non-cacheable): clean it to
+     * the PoC. It reads the rest (text, its struct cpu, its stack) with
+     * the MMU on, coherent with this CPU. */
+    __asm__ volatile("dc cvac, %0; dsb sy" :: "r"(x) : "memory");
+    return psci_call(PSCI_CPU_ON_64, c->hwid, (uint64_t)(uintptr_t)arm64_secondary_entry,
+                     (uint64_t)(uintptr_t)x);
+}
+
+/* ---- the GIC ---- */
+static bool compat_in(const char *list, uint32_t len, const char *want)
+{
+    size_t wl = strlen(want);
+    for (uint32_t i = 0; i < len;) {
+        size_t l = 0;
+        while (i + l < len && list[i + l])
+            l++;
+        if (l == wl && memcmp(list + i, want, wl) == 0)
+            return true;
+        i += (uint32_t)l + 1;
+    }
+    return false;
+}
+
+/* The interrupt controller node among the root's children, its reg read
+ * with the root's #address-cells / #size-cells. */
+static void gic_find(void)
+{
+    struct dt_blob b;
+    struct dt_iter it;
+    struct dt_token tok;
+    const void *val;
+    uint32_t len;
+    if (dt_check_header(boot.dtb, boot.dt.total_size, &b) < 0)
+        return;
+    uint32_t ac = 2, sc = 2;
+    if (dt_get_prop_b(&b, "/", 1, "#address-cells", &val, &len) == DT_OK && len == 4)
+        ac = dt_be32(val);
+    if (dt_get_prop_b(&b, "/", 1, "#size-cells", &val, &len) == DT_OK && len == 4)
+        sc = dt_be32(val);
+    char path[64] = "";
+    const char *name = NULL;
+    dt_iter_init(&it, &b);
+    while (dt_iter_next(&it, &tok) == DT_OK && tok.type != DT_TOK_END) {
+        if (tok.type == DT_TOK_BEGIN_NODE && tok.depth == 2)
+            name = tok.name;
+        if (tok.type != DT_TOK_PROP || tok.depth != 2 || strcmp(tok.name, "compatible") != 0)
+            continue;
+        if (compat_in(tok.val, tok.len, "arm,gic-v3"))
+            gic = GIC_V3;
+        else if (compat_in(tok.val, tok.len, "arm,cortex-a15-gic") ||
+                 compat_in(tok.val, tok.len, "arm,gic-400") ||
+                 compat_in(tok.val, tok.len, "arm,cortex-a9-gic"))
+            gic = GIC_V2;
+        else
+            continue;
+        snprintf(path, sizeof(path), "/%s", name);
+        break;
+    }
+    if (gic == GIC_NONE || ac < 1 || ac > 2 || sc > 2 ||
+        dt_get_prop_b(&b, path, strlen(path), "reg", &val, &len) != DT_OK ||
+        len < 2 * 4 * (ac + sc)) {
+        gic = GIC_NONE;
+        return;
+    }
+    const uint8_t *p = val;
+    uint64_t r[4] = { 0 };
+    for (int i = 0; i < 4 && (uint32_t)(i + 1) * 4 * (ac + sc) / 2 <= len; i++) {
+        uint64_t v = 0;
+        unsigned cells = i % 2 ? sc : ac;
+        for (unsigned k = 0; k < cells; k++, p += 4)
+            v = v << 32 | dt_be32(p);
+        r[i] = v;
+    }
+    gicd = r[0];
+    if (gic == GIC_V2) {
+        gicc = r[2];
+    } else {
+        gicr_base = r[2];
+        gicr_size = r[3];
+    }
+}
+
+#define ICC_SRE_EL1     "S3_0_C12_C12_5"
+#define ICC_PMR_EL1     "S3_0_C4_C6_0"
+#define ICC_IGRPEN1_EL1 "S3_0_C12_C12_7"
+#define ICC_IAR1_EL1    "S3_0_C12_C12_0"
+#define ICC_EOIR1_EL1   "S3_0_C12_C12_1"
+#define ICC_SGI1R_EL1   "S3_0_C12_C11_5"
+
+/* GICv3: this CPU's redistributor frame pair (RD + SGI, 128 KiB each). */
+static uint64_t gicr_of_this_cpu(void)
+{
+    uint64_t mpidr = read_sysreg(mpidr_el1);
+    uint32_t aff = (uint32_t)(((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff));
+    for (uint64_t r = gicr_base; r < gicr_base + gicr_size; r += 0x20000) {
+        uint64_t typer = mmio_r64(r + 0x08);
+        if ((uint32_t)(typer >> 32) == aff)
+            return r;
+        if (typer & (1u << 4))
+            break;
+    }
+    return 0;
+}
+
+/* Per CPU: accept SGI 0 (banked registers / own redistributor). */
+static void gic_cpu_init(void)
+{
+    if (gic == GIC_V2) {
+        mmio_w32(gicd + 0x100, 1u << 0);                /* ISENABLER0: SGI 0 */
+        mmio_w32(gicd + 0x400, 0x80);                   /* IPRIORITYR0 byte 0 */
+        uint32_t m = 0;
+        for (int i = 0; i < 8 && !m; i++)               /* this interface's bit */
+            m = mmio_r32(gicd + 0x800 + 4 * (uint64_t)i) & 0xff;
+        this_cpu()->gic_mask = m;
+        mmio_w32(gicc + 0x004, 0xf0);                   /* PMR */
+        mmio_w32(gicc + 0x000, 1);                      /* enable */
+    } else if (gic == GIC_V3) {
+        uint64_t rd = gicr_of_this_cpu();
+        if (!rd)
+            return;
+        mmio_w32(rd + 0x14, mmio_r32(rd + 0x14) & ~(1u << 1));     /* wake */
+        for (int i = 0; i < 1000000 && (mmio_r32(rd + 0x14) & (1u << 2)); i++)
+            ;
+        uint64_t sgi = rd + 0x10000;
+        mmio_w32(sgi + 0x80, mmio_r32(sgi + 0x80) | 1u);            /* SGI 0: group 1 */
+        mmio_w32(sgi + 0x400, (mmio_r32(sgi + 0x400) & ~0xffu) | 0x80);
+        mmio_w32(sgi + 0x100, 1u);                                  /* enable SGI 0 */
+        uint64_t sre;
+        __asm__ volatile("mrs %0, " ICC_SRE_EL1 : "=r"(sre));
+        __asm__ volatile("msr " ICC_SRE_EL1 ", %0; isb" :: "r"(sre | 1) : "memory");
+        __asm__ volatile("msr " ICC_PMR_EL1 ", %0" :: "r"(0xf0ULL));
+        __asm__ volatile("msr " ICC_IGRPEN1_EL1 ", %0; isb" :: "r"(1ULL) : "memory");
+    }
+}
+
+void arch_ipi_init(void)
+{
+    gic_find();
+    if (gic == GIC_V2) {
+        mmio_w32(gicd + 0x000, 1);                      /* distributor on (group 0) */
+    } else if (gic == GIC_V3) {
+        mmio_w32(gicd + 0x000, (1u << 4) | (1u << 1) | 1u);     /* ARE, Grp1, Grp0 */
+        for (int i = 0; i < 1000000 && (mmio_r32(gicd) & (1u << 31)); i++)
+            ;
+    } else {
+        printf("# smp: warning: the device tree names no GICv2/GICv3: no IPIs\n");
+        return;
+    }
+    gic_cpu_init();
+}
+
+void arch_secondary_init(struct cpu *c)
+{
+    (void)c;
+    extern void arch_counters_enable(void);
+    arch_counters_enable();
+    gic_cpu_init();
+    arch_irq_enable();
+}
+
+void arch_send_ipi(struct cpu *c)
+{
+    if (gic == GIC_V2) {
+        __asm__ volatile("dsb ishst" ::: "memory");
+        mmio_w32(gicd + 0xF00, (c->gic_mask & 0xff) << 16 | 0);
+    } else if (gic == GIC_V3) {
+        uint64_t m = c->hwid;
+        uint64_t v = (0ULL << 24) | ((m >> 32) & 0xff) << 48 | ((m >> 16) & 0xff) << 32 |
+                     ((m >> 8) & 0xff) << 16 | (1ULL << (m & 0xf));
+        __asm__ volatile("dsb ishst; msr " ICC_SGI1R_EL1 ", %0; isb" :: "r"(v) : "memory");
+    }
+}
+
+/* The IRQ vector (arch/arm64/exception.c): acknowledge, handle, EOI.
+ * No FP/SIMD, no C library (the vectors do not save FP/SIMD state). */
+void arm64_irq(void)
+{
+    for (;;) {
+        uint64_t iar;
+        if (gic == GIC_V2)
+            iar = mmio_r32(gicc + 0x00C);
+        else if (gic == GIC_V3)
+            __asm__ volatile("mrs %0, " ICC_IAR1_EL1 "; dsb sy" : "=r"(iar) :: "memory");
+        else
+            return;
+        uint32_t id = (uint32_t)iar & 0x3ff;
+        if (id >= 1020)
+            return;                                     /* spurious: nothing pending */
+        if (id == 0)
+            smp_ipi_received();
+        if (gic == GIC_V2)
+            mmio_w32(gicc + 0x010, (uint32_t)iar);
+        else
+            __asm__ volatile("msr " ICC_EOIR1_EL1 ", %0; isb" :: "r"(iar) : "memory");
+    }
+}
+
+/* No firmware shootdown on arm64 (ARCH_FIRMWARE_SHOOTDOWN is 0): the
+ * hardware broadcast or IPIs. */
+void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size)
+{
+    (void)hart_mask, (void)asid, (void)start, (void)size;
+    panic("arch_firmware_remote_fence: no firmware shootdown on arm64");
+}

@@ -1,0 +1,154 @@
+/*
+ * riscv64 SMP: SBI HSM hart_start, SBI IPI (the supervisor software
+ * interrupt), SBI RFENCE, and the per-CPU pointer in sscratch.
+ *
+ * Facts used (RISC-V SBI specification v2.0):
+ *   HSM  EID 0x48534D:   FID 0 hart_start(hartid, start_addr, opaque): the
+ *        hart starts in S-mode at start_addr, satp = 0, sstatus.SIE = 0,
+ *        a0 = hartid, a1 = opaque; FID 2 hart_get_status.
+ *   IPI  EID 0x735049:   FID 0 send_ipi(hart_mask, hart_mask_base): sets
+ *        sip.SSIP on each hart named; the receiver clears it.
+ *   RFENCE EID 0x52464E43: FID 1 remote_sfence_vma(mask, base, start, size),
+ *        FID 2 remote_sfence_vma_asid(mask, base, start, size, asid);
+ *        start = size = 0 or size = ~0 flush everything (of the ASID).
+ *   Errors: -1 FAILED, -2 NOT_SUPPORTED, -3 INVALID_PARAM, -5
+ *   INVALID_ADDRESS, -6 ALREADY_AVAILABLE.
+ * sfence.vma acts on the executing hart only (privileged spec): a remote
+ * hart's TLB is reached only through an SBI RFENCE or an IPI whose handler
+ * fences locally.
+ */
+#include "boot/kernel.h"
+#include "boot/smp.h"
+#include <asm/sysreg.h>
+
+#define SBI_EXT_HSM     0x48534D
+#define SBI_EXT_IPI     0x735049
+#define SBI_EXT_RFENCE  0x52464E43
+#define SIP_SSIP        (1ULL << 1)
+#define SSTATUS_SIE     (1ULL << 1)
+#define SSTATUS_SUM     (1ULL << 18)
+
+struct smp_boot_ctx { uint64_t satp, stack_top, cpu; };
+static struct smp_boot_ctx boot_ctx[SMP_MAX_CPUS];
+
+struct sbiret sbi_call5(long ext, long fid, long a0, long a1, long a2, long a3, long a4)
+{
+    register long r0 __asm__("a0") = a0;
+    register long r1 __asm__("a1") = a1;
+    register long r2 __asm__("a2") = a2;
+    register long r3 __asm__("a3") = a3;
+    register long r4 __asm__("a4") = a4;
+    register long r6 __asm__("a6") = fid;
+    register long r7 __asm__("a7") = ext;
+    __asm__ volatile("ecall" : "+r"(r0), "+r"(r1) : "r"(r2), "r"(r3), "r"(r4), "r"(r6), "r"(r7) : "memory");
+    return (struct sbiret){ r0, r1 };
+}
+
+bool arch_smp_supported(void) { return true; }
+struct cpu *this_cpu(void)
+{
+    struct cpu *c = (struct cpu *)(uintptr_t)csr_read(sscratch);
+    return c ? c : &cpus[0];
+}
+
+void arch_set_this_cpu(struct cpu *c) { csr_write(sscratch, (uint64_t)(uintptr_t)c); }
+/* Zihintpause pause (a fence encoding: a no-op where absent), and a timer
+ * deadline one tick away (SBI TIME set_timer, EID 0x54494D45; sie.STIE
+ * stays clear, so it is never taken): under -icount QEMU runs the CPUs
+ * one after the other until the next virtual-clock deadline (else 100 ms),
+ * and on riscv nothing like arm64's yield hands the thread over. Without
+ * icount (MTTCG) it only costs the call. */
+static bool have_sstc;
+
+void arch_cpu_relax(void)
+{
+    uint64_t now;
+    __asm__ volatile(".4byte 0x0100000f; rdtime %0" : "=r"(now) :: "memory");
+    if (have_sstc)      /* stimecmp (Sstc, CSR 0x14d): no trip to the firmware */
+        __asm__ volatile("csrw 0x14d, %0" :: "r"(now + 20) : "memory");
+    else
+        sbi_call5(0x54494D45, 0, (long)(now + 20), 0, 0, 0, 0);
+}
+
+/* wfi wakes on an interrupt pending and enabled in sie even with
+ * sstatus.SIE clear; SIE is off across check-and-sleep so the IPI is not
+ * taken (and SSIP cleared) between them, then the trap runs after. */
+void arch_cpu_idle(void)
+{
+    struct cpu *c = this_cpu();
+    csr_clear(sstatus, SSTATUS_SIE);
+    if (__atomic_load_n(&c->call_seq, __ATOMIC_ACQUIRE) == c->done_seq)
+        wfi();
+    csr_set(sstatus, SSTATUS_SIE);
+}
+
+void arch_irq_enable(void)
+{
+    csr_set(sie, SIP_SSIP);
+    csr_set(sstatus, SSTATUS_SIE);
+}
+
+const char *arch_ipi_name(void) { return "SBI IPI (supervisor software interrupt)"; }
+
+const char *arch_cpu_start_error(long err)
+{
+    switch (err) {
+    case -1: return "SBI FAILED";
+    case -2: return "SBI NOT_SUPPORTED (no HSM extension)";
+    case -3: return "SBI INVALID_PARAM";
+    case -5: return "SBI INVALID_ADDRESS";
+    case -6: return "SBI ALREADY_AVAILABLE";
+    default: return "SBI error";
+    }
+}
+
+long arch_cpu_start(struct cpu *c)
+{
+    extern char riscv_secondary_entry[];
+    struct smp_boot_ctx *x = &boot_ctx[c->id];
+    x->satp = csr_read(satp) & ~(0xffffULL << 44);      /* the kernel's table, ASID 0 */
+    x->stack_top = c->stack_top;
+    x->cpu = (uint64_t)(uintptr_t)c;
+    __asm__ volatile("fence rw, rw" ::: "memory");
+    struct sbiret r = sbi_call5(SBI_EXT_HSM, 0, (long)c->hwid, (long)(uintptr_t)riscv_secondary_entry,
+                                (long)(uintptr_t)x, 0, 0);
+    return r.error;
+}
+
+bool riscv_isa_has(const char *ext);     /* arch/riscv64/mmu.c */
+void arch_ipi_init(void) { have_sstc = riscv_isa_has("sstc"); }
+
+void arch_secondary_init(struct cpu *c)
+{
+    (void)c;
+    csr_set(sstatus, SSTATUS_SUM);      /* as arch_init does on the boot hart */
+    arch_irq_enable();
+}
+
+/* SBI send_ipi with hart_mask_base = the hart id: one hart. */
+void arch_send_ipi(struct cpu *c)
+{
+    __asm__ volatile("fence rw, rw" ::: "memory");
+    sbi_call5(SBI_EXT_IPI, 0, 1, (long)c->hwid, 0, 0, 0);
+}
+
+void arch_cpu_wake(struct cpu *c) { arch_send_ipi(c); }
+
+/* The supervisor software interrupt (arch/riscv64/exception.c). */
+void riscv_ipi(void)
+{
+    csr_clear(sip, SIP_SSIP);
+    smp_ipi_received();
+}
+
+/* SBI RFENCE (EID 0x52464E43): remote_sfence_vma (FID 1) for ASID 0, the
+ * kernel's and global entries, else remote_sfence_vma_asid (FID 2); size 0
+ * asks for the whole address space (SBI: start 0, size -1). */
+void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size)
+{
+    long st = size ? (long)start : 0, sz = size ? (long)size : -1L;
+    if (asid)
+        sbi_call5(0x52464E43, 2, (long)hart_mask, 0, st, sz, asid);
+    else
+        sbi_call5(0x52464E43, 1, (long)hart_mask, 0, st, sz, 0);
+}
