@@ -38,6 +38,12 @@ ARCHES = {
 }
 
 STATUS_RE = re.compile(r"TESTBED:\s*status=(\w+)")
+STATUS_CODE_RE = re.compile(r"TESTBED:\s*status=\w+ code=(\d+)")
+# After its TESTBED line a kernel that cannot power the machine off (no PSCI on
+# a Raspberry Pi 4, no SBI reset on sifive_u) says so and parks: the run ends
+# there, judged by the TESTBED line, its code standing for the exit status.
+PARKED_RE = re.compile(r"^# parked: ")
+TOTALS_RE = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)\s*$")
 REGISTERS_PREFIX = "REGISTERS"
 
 
@@ -168,12 +174,19 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
              -kernel <elf> -append "<bootargs>"
     """
     args = list(config.qemu_args)
+    # "-icount off" (ours, not QEMU's): run without -icount, counters as on hardware.
+    icount_off = False
+    for i in range(len(args) - 1):
+        if args[i] == "-icount" and args[i + 1] == "off":
+            del args[i:i + 2]
+            icount_off = True
+            break
     cmd = [qemu or qemu_binary(config.arch)] + args
     if "-nographic" not in args:
         cmd.append("-nographic")
     if config.arch == "arm64" and "-semihosting" not in args:
         cmd.append("-semihosting")
-    if "-icount" not in args:
+    if "-icount" not in args and not icount_off:
         # sleep=off: virtual time never waits for the host, so even the timer
         # figures repeat exactly from run to run.
         cmd += ["-icount", "shift=0,sleep=off"]
@@ -198,6 +211,7 @@ class RunResult:
     timed_out: bool = False
     hung: bool = False           # final line seen but QEMU did not exit
     elapsed: float = 0.0
+    parked: bool = False         # the kernel parked after its final line (QEMU stopped)
 
 
 def _kill_group(proc):
@@ -214,12 +228,14 @@ def _kill_group(proc):
 
 
 def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
-             raw_sink=None):
+             raw_sink=None, is_parked=None):
     """Run cmd in its own process group, feeding each output line to on_line.
 
     is_final(line) -> True marks the last expected line; QEMU then has
     `grace` seconds to exit before it is killed (RunResult.hung).
     raw_sink(bytes) receives everything read, unmodified.
+    is_parked(line) -> True after the final line: the kernel parked, QEMU is
+    stopped at once (RunResult.parked, exit_status None).
     """
     start = time.monotonic()
     deadline = start + timeout
@@ -227,7 +243,7 @@ def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     fd = proc.stdout.fileno()
     lines, buf = [], b""
-    timed_out = hung = False
+    timed_out = hung = parked = False
     final_seen = False
 
     def emit(raw):
@@ -260,7 +276,11 @@ def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
                 if emit(raw) and not final_seen:
                     final_seen = True
                     deadline = min(deadline, time.monotonic() + grace)
-        if timed_out or hung:
+                elif final_seen and is_parked and is_parked(lines[-1]):
+                    parked = True
+            if parked:
+                break
+        if timed_out or hung or parked:
             _kill_group(proc)
             exit_status = None
         else:
@@ -276,7 +296,7 @@ def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
         proc.stdout.close()
     if buf:
         emit(buf)
-    return RunResult(lines, exit_status, timed_out, hung, time.monotonic() - start)
+    return RunResult(lines, exit_status, timed_out, hung, time.monotonic() - start, parked)
 
 
 # ------------------------------------------------------------------ judging
@@ -427,6 +447,15 @@ def judge(name, lines, exit_status, timed_out=False, timeout=None, hung=False,
 
     if timed_out:
         problems.append(f"timed out{tmo}")
+    totals = [m for m in (TOTALS_RE.match(l) for l in lines) if m]
+    if totals:
+        p, f, s, t = (int(x) for x in totals[-1].groups())
+        if (p, f, s) != (summary.passed, summary.failed, summary.skipped) or t != p + f + s:
+            problems.append(f"the kernel's '# Totals: pass:{p} fail:{f} skip:{s} total:{t}' "
+                            f"disagrees with its KTAP lines (pass:{summary.passed} "
+                            f"fail:{summary.failed} skip:{summary.skipped})")
+    elif summary.cases and summary.complete and not summary.bailed_out:
+        problems.append("no '# Totals: pass:N fail:N skip:N total:N' line after the KTAP results")
     if expect_line and not any(re.search(expect_line, l) for l in lines):
         problems.append(f"no line matching '{expect_line}'")
     if crashed:
@@ -598,14 +627,26 @@ def default_conf_path():
     return os.path.join(ROOT, DEFAULT_CONF)
 
 
+def parked_exit_status(lines):
+    """The exit status a parked run stands for: its TESTBED line's code."""
+    for line in reversed(lines):
+        m = STATUS_CODE_RE.search(line)
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def run_config(c, args, out=sys.stdout):
     elf = elf_path(args.build_dir, c.arch)
     cmd = build_command(c, elf, args.append)
     print(f"=== {c.name}: {format_command(cmd)}", file=out, flush=True)
     prog = Progress(c.name, out, args.verbose)
     res = run_qemu(cmd, args.timeout, prog.line,
-                   is_final=lambda l: STATUS_RE.search(l) is not None)
+                   is_final=lambda l: STATUS_RE.search(l) is not None,
+                   is_parked=lambda l: PARKED_RE.match(l) is not None)
     summary = prog.finish()
+    if res.parked:
+        res.exit_status = parked_exit_status(res.lines)
     if c.expect_reject:
         v = judge_reject(c.name, res.lines, res.exit_status, c.expect_reject, res.timed_out,
                          args.timeout, res.hung, summary)
