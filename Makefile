@@ -9,12 +9,33 @@
 #   make deps                   install (as root) or name the missing Debian packages
 #   make mutants                planted bugs (tests/mutants/mutants.txt) must be caught; not in make test
 
+# BOARD=rpi4|visionfive2: a dev-board build; everything board specific (arch,
+# load address, early map and console, image format, QEMU board model) is in
+# boards/$(BOARD).mk and its linker script. Without BOARD: QEMU -M virt.
+BOARDS := rpi4 visionfive2
+BOARD ?=
+ifneq ($(BOARD),)
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error BOARD=$(BOARD) is not supported: use BOARD=rpi4 or BOARD=visionfive2 (or no BOARD for QEMU virt))
+endif
+include boards/$(BOARD).mk
+ifneq ($(filter command line environment,$(origin ARCH)),)
+ifneq ($(ARCH),$(BOARD_ARCH))
+$(error BOARD=$(BOARD) is $(BOARD_ARCH), not ARCH=$(ARCH))
+endif
+endif
+override ARCH := $(BOARD_ARCH)
+endif
 ARCH ?= arm64
 ifneq ($(filter-out arm64 riscv64,$(ARCH)),)
 $(error ARCH=$(ARCH) is not supported: use ARCH=arm64 or ARCH=riscv64)
 endif
-BUILD := build/$(ARCH)
+# DEBUG=1 (make debug): -Og with frame pointers and .debug_frame unwind tables, so
+# breakpoints land on source lines and backtraces walk to the entry; own build dir.
+DEBUG ?= 0
+BUILD := build/$(if $(BOARD),$(BOARD),$(ARCH))$(if $(filter 1,$(DEBUG)),-debug)
 KERNEL := $(BUILD)/kernel.elf
+OPT := $(if $(filter 1,$(DEBUG)),-Og -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables,-O2)
 PYTHON ?= /usr/bin/python3
 
 ifeq ($(ARCH),arm64)
@@ -42,9 +63,16 @@ QEMU_PKG := qemu-system-misc
 QEMU_MACHINE := -M virt -cpu max -m 256M -bios default
 endif
 
+ifneq ($(BOARD),)
+ARCH_CFLAGS := $(filter-out -DBOARD_DTB_PROBE=%,$(ARCH_CFLAGS)) $(BOARD_CFLAGS)
+ARCH_ASFLAGS += $(BOARD_CFLAGS)
+LINKER_SCRIPT := $(BOARD_LINKER_SCRIPT)
+endif
+
 CC := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
 CPPFLAGS := -I. -Iarch/$(ARCH)/include -DPICOLIBC_INTEGER_PRINTF_SCANF
-CFLAGS := -std=c11 -ffreestanding -fno-common -fno-builtin-printf -O2 -g \
+CFLAGS := -std=c11 -ffreestanding -fno-common -fno-builtin-printf $(OPT) -g \
           -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) --specs=picolibc.specs
 ASFLAGS := -g $(ARCH_ASFLAGS) --specs=picolibc.specs
 LDFLAGS := -nostartfiles -DPICOLIBC_INTEGER_PRINTF_SCANF \
@@ -56,7 +84,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRC
 
 .PHONY: all kernel test host-test host-build tools-test run bench console debug deps check-toolchain clean mutants
 all: kernel
-kernel: $(KERNEL)
+kernel: $(KERNEL) $(if $(BOARD_IMAGE),$(BUILD)/$(BOARD_IMAGE))
 
 check-toolchain:
 	@command -v $(CC) >/dev/null || { echo "error: $(CC) not found: install the Debian package $(CROSS_PKG) (or run 'make deps' as root)"; exit 1; }
@@ -75,6 +103,11 @@ $(KERNEL): $(OBJS) $(LINKER_SCRIPT) linker/common.ld
 	@echo "built $@"
 
 -include $(OBJS:.o=.d)
+
+# A board's raw image (Image header first): what its loader takes.
+$(BUILD)/$(BOARD_IMAGE): $(KERNEL)
+	$(OBJCOPY) -O binary $< $@
+	@echo "built $@ ($(BOARD): $(BOARD_LOAD_NOTE))"
 
 # ---- host unit tests -------------------------------------------------------
 include tests/host/host.mk
@@ -123,10 +156,17 @@ bench: deps
 console: deps kernel
 	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -append "shell"
 
-debug: deps kernel
-	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
-	@echo "  gdb-multiarch $(KERNEL) -ex 'target remote localhost:1234'"
-	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -S -s
+# An -Og build of its own (DEBUG=1, build/<arch>-debug/), QEMU stopped at reset
+# with its gdb stub on the loopback interface only (-s would listen on every
+# interface). GDB_PORT= picks another port.
+GDB_PORT ?= 1234
+DEBUG_KERNEL := build/$(if $(BOARD),$(BOARD),$(ARCH))-debug/kernel.elf
+debug: deps
+	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) $(if $(BOARD),BOARD=$(BOARD)) DEBUG=1 kernel
+	@echo "QEMU waits for gdb on 127.0.0.1:$(GDB_PORT) (leave QEMU with Ctrl-A x). In another terminal:"
+	@echo "  gdb-multiarch $(DEBUG_KERNEL) -ex 'target remote 127.0.0.1:$(GDB_PORT)'"
+	$(QEMU) $(if $(BOARD),$(BOARD_QEMU) -dtb $$($(PYTHON) tools/boardfiles.py dtb $(BOARD)),$(QEMU_MACHINE)) \
+	  -nographic -kernel $(if $(BOARD_IMAGE),$(dir $(DEBUG_KERNEL))$(BOARD_IMAGE),$(DEBUG_KERNEL)) -S -gdb tcp:127.0.0.1:$(GDB_PORT)
 
 clean:
 	rm -rf build

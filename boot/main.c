@@ -31,6 +31,9 @@ static void setup_memory(void)
             panic("cannot add memory range 0x%llx+0x%llx", (unsigned long long)dt->mem[i].base,
                   (unsigned long long)dt->mem[i].size);
     palloc_reserve((uintptr_t)__image_start, (uint64_t)(__image_end - __image_start));
+    for (int i = 0; i < dt->n_mem; i++)
+        if (dt->mem[i].base == 0)
+            palloc_reserve(0, 4096);    /* never mapped (mmu/kernel_map.c): NULL faults */
     palloc_reserve((uintptr_t)boot.dtb, ALIGN_UP(dt->total_size, 4096));
     for (int i = 0; i < dt->n_reserved; i++)
         palloc_reserve(dt->reserved[i].base, dt->reserved[i].size);

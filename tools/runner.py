@@ -37,6 +37,14 @@ ARCHES = {
     "riscv64": ("qemu-system-riscv64", "qemu-system-misc"),
 }
 
+# Board models: the conf's arch field may name a board; it boots the board
+# build (make BOARD=<board>) with the board's device tree, taken from Debian's
+# kernel package at set-up time (tools/boardfiles.py, cached under build/).
+# board: (arch, image under build/<board>/)
+BOARDS = {
+    "rpi4": ("arm64", "kernel8.img"),
+}
+
 STATUS_RE = re.compile(r"TESTBED:\s*status=(\w+)")
 STATUS_CODE_RE = re.compile(r"TESTBED:\s*status=\w+ code=(\d+)")
 # After its TESTBED line a kernel that cannot power the machine off (no PSCI on
@@ -62,6 +70,7 @@ class Config:
     expect_fail: List[str] = field(default_factory=list)
     expect_reject: Optional[str] = None    # regex: boot arguments must be rejected
     expect_line: Optional[str] = None      # regex: a normal run that must print it
+    board: Optional[str] = None            # a board model run (BOARDS), else QEMU virt
 
 
 def parse_conf_text(text, source="qemu.conf"):
@@ -108,9 +117,12 @@ def parse_conf_text(text, source="qemu.conf"):
         name, arch, args, boot = fields
         if not name or not re.fullmatch(r"[A-Za-z0-9_.+-]+", name):
             raise ConfError(f"{source}:{lineno}: bad configuration name '{name}'")
+        board = None
+        if arch in BOARDS:
+            board, arch = arch, BOARDS[arch][0]
         if arch not in ARCHES:
             raise ConfError(f"{source}:{lineno}: unknown arch '{arch}' "
-                            f"(known: {', '.join(ARCHES)})")
+                            f"(known: {', '.join(list(ARCHES) + list(BOARDS))})")
         if name in seen:
             raise ConfError(f"{source}:{lineno}: configuration '{name}' already "
                             f"defined on line {seen[name]}")
@@ -119,7 +131,7 @@ def parse_conf_text(text, source="qemu.conf"):
         except ValueError as e:
             raise ConfError(f"{source}:{lineno}: cannot split qemu args: {e}")
         seen[name] = lineno
-        configs.append(Config(name, arch, argv, boot, lineno, expect, reject, want_line))
+        configs.append(Config(name, arch, argv, boot, lineno, expect, reject, want_line, board))
     return configs
 
 
@@ -151,6 +163,19 @@ def elf_path(build_dir, arch):
     return os.path.join(build_dir, arch, "kernel.elf")
 
 
+def kernel_path(build_dir, config):
+    """What -kernel boots: build/<arch>/kernel.elf, or a board's image."""
+    if config.board:
+        return os.path.join(build_dir, config.board, BOARDS[config.board][1])
+    return elf_path(build_dir, config.arch)
+
+
+def board_dtb(board):
+    """The board's device tree (tools/boardfiles.py: cached, else fetched)."""
+    import boardfiles
+    return boardfiles.get_dtb(board)
+
+
 def qemu_binary(arch):
     return ARCHES[arch][0]
 
@@ -165,13 +190,16 @@ def join_bootargs(*parts):
     return " ".join(p.strip() for p in parts if p and p.strip())
 
 
-def build_command(config, elf, extra_bootargs="", qemu=None):
+def build_command(config, elf, extra_bootargs="", qemu=None, dtb=None):
     """QEMU argv for one configuration.
 
     arm64:   qemu-system-aarch64 <args> -nographic -semihosting -icount shift=0
              -no-reboot -kernel <elf> -append "<bootargs> exit=semihosting"
     riscv64: qemu-system-riscv64 <args> -nographic -icount shift=0 -no-reboot
              -kernel <elf> -append "<bootargs>"
+    board:   <qemu> <args> -nographic -icount shift=0 -no-reboot -dtb <dtb>
+             -kernel <image> -append "<bootargs>"  (no semihosting: the board's
+             kernel ends with its TESTBED line and parks)
     """
     args = list(config.qemu_args)
     # "-icount off" (ours, not QEMU's): run without -icount, counters as on hardware.
@@ -184,7 +212,7 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
     cmd = [qemu or qemu_binary(config.arch)] + args
     if "-nographic" not in args:
         cmd.append("-nographic")
-    if config.arch == "arm64" and "-semihosting" not in args:
+    if config.arch == "arm64" and "-semihosting" not in args and not config.board:
         cmd.append("-semihosting")
     if "-icount" not in args and not icount_off:
         # sleep=off: virtual time never waits for the host, so even the timer
@@ -193,8 +221,10 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
     if "-no-reboot" not in args:
         cmd.append("-no-reboot")
     boot = join_bootargs(config.bootargs, extra_bootargs)
-    if config.arch == "arm64":
+    if config.arch == "arm64" and not config.board:
         boot = join_bootargs(boot, "exit=semihosting")
+    if config.board:
+        cmd += ["-dtb", dtb or f"<{config.board} device tree>"]
     cmd += ["-kernel", elf, "-append", boot]
     return cmd
 
@@ -340,7 +370,9 @@ def _has_register_dump(lines):
 
 
 def _qemu_errors(lines):
-    return [l.strip() for l in lines if re.match(r"\s*qemu-system-\w+: ", l)]
+    # Warnings are not errors (QEMU's raspi4b warns about each device-tree
+    # node it disables because it does not model the device).
+    return [l.strip() for l in lines if re.match(r"\s*qemu-system-\w+: (?!warning: )", l)]
 
 
 def judge_reject(name, lines, exit_status, regex, timed_out=False, timeout=None, hung=False,
@@ -637,8 +669,8 @@ def parked_exit_status(lines):
 
 
 def run_config(c, args, out=sys.stdout):
-    elf = elf_path(args.build_dir, c.arch)
-    cmd = build_command(c, elf, args.append)
+    elf = kernel_path(args.build_dir, c)
+    cmd = build_command(c, elf, args.append, dtb=board_dtb(c.board) if c.board else None)
     print(f"=== {c.name}: {format_command(cmd)}", file=out, flush=True)
     prog = Progress(c.name, out, args.verbose)
     res = run_qemu(cmd, args.timeout, prog.line,
@@ -687,8 +719,8 @@ def main(argv=None):
         return 2
     if args.list:
         for c in configs:
-            cmd = build_command(c, elf_path(args.build_dir, c.arch), args.append)
-            print(f"{c.name:<16} {c.arch:<8} {format_command(cmd)}")
+            cmd = build_command(c, kernel_path(args.build_dir, c), args.append)
+            print(f"{c.name:<16} {c.board or c.arch:<8} {format_command(cmd)}")
         return 0
     if args.timeout <= 0:
         print("error: --timeout must be positive", file=sys.stderr)
@@ -697,10 +729,18 @@ def main(argv=None):
         if shutil.which(qemu_binary(arch)) is None:
             print(f"error: {missing_qemu_message(arch)}", file=sys.stderr)
             return 2
-        elf = elf_path(args.build_dir, arch)
+    for c in configs:
+        elf = kernel_path(args.build_dir, c)
         if not os.path.isfile(elf):
-            print(f"error: {elf} not found: run make ARCH={arch}", file=sys.stderr)
+            make = f"make BOARD={c.board}" if c.board else f"make ARCH={c.arch}"
+            print(f"error: {elf} not found: run {make}", file=sys.stderr)
             return 2
+        if c.board:
+            try:
+                board_dtb(c.board)
+            except Exception as e:
+                print(f"error: the {c.board} device tree: {e}", file=sys.stderr)
+                return 2
     if args.keep_logs:
         try:
             os.makedirs(args.keep_logs, exist_ok=True)

@@ -20,7 +20,21 @@ need=(
   "qemu:qemu-system-aarch64|qemu-system-arm|bpo"
   "qemu:qemu-system-riscv64|qemu-system-misc|bpo"
   "file:/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin|opensbi|bpo"
+  "cmd:mcopy|mtools|"
+  "cmd:mkfs.vfat|dosfstools|"
+  "cmd:mkimage|u-boot-tools|"
+  "cmd:dpkg-deb|dpkg|"
+  "py:lava_common.schemas|lava-common|"
 )
+
+# Board files from Debian's archive (never committed), cached under
+# build/boards/: the Raspberry Pi 4 device tree that make test boots QEMU's
+# raspi4b with (tools/boardfiles.py; apt with a configuration of its own).
+board_files() {
+  local here; here=$(cd "$(dirname "$0")/.." && pwd)
+  /usr/bin/python3 "$here/tools/boardfiles.py" dtb rpi4 >/dev/null || {
+    echo "error: cannot fetch the Raspberry Pi 4 device tree (Debian's linux-image-arm64); see the message above"; return 1; }
+}
 
 qemu_ok() {   # QEMU >= 9 is needed (Svnapot/Svade options, FEAT_* in -cpu max)
   command -v "$1" >/dev/null 2>&1 || return 1
@@ -42,7 +56,7 @@ for item in "${need[@]}"; do
   if [ -n "$bpo" ]; then missing_bpo+=("$pkg"); else missing+=("$pkg"); fi
 done
 # OpenSBI: QEMU ships its own copy too; only require the package when QEMU needs installing.
-[ ${#missing[@]} -eq 0 ] && [ ${#missing_bpo[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_bpo[@]} -eq 0 ]; then board_files; exit $?; fi
 
 dedup() { printf '%s\n' "$@" | sort -u | tr '\n' ' '; }
 pk=$(dedup "${missing[@]+"${missing[@]}"}"); pb=$(dedup "${missing_bpo[@]+"${missing_bpo[@]}"}")
@@ -71,4 +85,5 @@ if [ -n "$pb" ]; then
     apt-get install -y -qq $pb >/dev/null
   fi
 fi
+board_files || exit 1
 echo "setup: done"

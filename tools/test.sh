@@ -53,6 +53,13 @@ if [ $host_only -eq 0 ]; then
     if ! make --no-print-directory -s ARCH=$arch kernel > build/logs/kernel-$arch.log 2>&1; then
       cat build/logs/kernel-$arch.log; echo "kernel $arch: build failed"; add 0 1; problems+=("$arch build"); continue
     fi
+    # The board builds of this arch that have a QEMU board model in tests/qemu.conf.
+    boards=(); [ "$arch" = arm64 ] && boards=(rpi4)
+    for b in "${boards[@]}"; do
+      if ! make --no-print-directory -s BOARD=$b kernel > build/logs/kernel-$b.log 2>&1; then
+        cat build/logs/kernel-$b.log; echo "kernel BOARD=$b: build failed"; add 0 1; problems+=("$b build")
+      fi
+    done
     $PY tools/runner.py --arch $arch --keep-logs build/logs | tee build/logs/runner-$arch.txt
     last=$(tail -1 build/logs/runner-$arch.txt)
     p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$last")

@@ -512,24 +512,31 @@ static uint64_t free_pages_all(void)
 }
 
 /* Take free pages until `leave` are left; returns how many were taken. */
-static uint64_t hog[70000];
+/* Exhaustion takes the largest blocks first, so a board with gigabytes of RAM
+ * (Raspberry Pi 4) needs no more slots than QEMU's 256 MiB. */
+static struct { uint64_t pa; unsigned order; } hog[70000];
 static unsigned exhaust_memory(uint64_t leave)
 {
     unsigned n = 0;
-    for (;;) {
-        if (free_pages_all() <= leave || n == ARRAY_SIZE(hog))
-            break;
-        uint64_t pa = palloc_alloc(0, -1, 0);
-        if (!pa)
-            break;
-        hog[n++] = pa;
+    for (int order = 9; order >= 0; order--) {
+        for (;;) {
+            if (free_pages_all() < leave + (1ULL << order) || n == ARRAY_SIZE(hog))
+                break;
+            uint64_t pa = palloc_alloc((unsigned)order, -1, 0);
+            if (!pa)
+                break;
+            hog[n].pa = pa;
+            hog[n++].order = (unsigned)order;
+        }
     }
     return n;
 }
 static void release_memory(unsigned n)
 {
-    while (n)
-        palloc_free(hog[--n], 0);
+    while (n) {
+        n--;
+        palloc_free(hog[n].pa, hog[n].order);
+    }
 }
 
 /* Fill the VMA pool (shared by all address spaces) with 4 KiB mappings in

@@ -283,6 +283,26 @@ class Judge(unittest.TestCase):
         self.assertFalse(v.ok)
         self.assertIn("no '# Totals:", " ".join(v.problems))
 
+    def test_board_config(self):
+        c = runner.parse_conf_text("pi | rpi4 | -M raspi4b | test=boot\n")[0]
+        self.assertEqual((c.arch, c.board), ("arm64", "rpi4"))
+        cmd = runner.build_command(c, "build/rpi4/kernel8.img", dtb="pi4.dtb")
+        self.assertNotIn("-semihosting", cmd)
+        self.assertEqual(cmd[cmd.index("-dtb") + 1], "pi4.dtb")
+        self.assertEqual(cmd[cmd.index("-append") + 1], "test=boot")
+        self.assertEqual(runner.kernel_path("build", c), os.path.join("build", "rpi4", "kernel8.img"))
+
+    def test_icount_off(self):
+        c = runner.parse_conf_text("x | riscv64 | -M virt -icount off | test=boot\n")[0]
+        cmd = runner.build_command(c, "k.elf")
+        self.assertNotIn("-icount", cmd)
+        self.assertNotIn("off", cmd)
+
+    def test_qemu_warnings_are_not_errors(self):
+        v = runner.judge("c", ["qemu-system-aarch64: warning: bcm2711 dtc: x has been disabled!"]
+                         + lines(PASSING), 0)
+        self.assertTrue(v.ok, v.problems)
+
     def test_failure_output_shows_last_30_lines(self):
         import io
         console = [f"noise {i}" for i in range(100)] + lines(FAILING)
