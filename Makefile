@@ -104,10 +104,28 @@ $(KERNEL): $(OBJS) $(LINKER_SCRIPT) linker/common.ld
 
 -include $(OBJS:.o=.d)
 
-# A board's raw image (Image header first): what its loader takes.
+# A board's raw image (Image header first): what its loader takes; for U-Boot
+# boards also the boot script (BOARD_SCRIPT, mkimage) with the boot arguments.
+BOOTARGS ?=
 $(BUILD)/$(BOARD_IMAGE): $(KERNEL)
 	$(OBJCOPY) -O binary $< $@
 	@echo "built $@ ($(BOARD): $(BOARD_LOAD_NOTE))"
+ifneq ($(BOARD_SCRIPT),)
+kernel: $(BUILD)/$(BOARD_SCRIPT)
+.PHONY: $(BUILD)/$(BOARD_SCRIPT)
+$(BUILD)/$(BOARD_SCRIPT): $(BUILD)/$(BOARD_IMAGE)
+	@$(PYTHON) tools/sdcard.py script $@ --bootargs '$(BOOTARGS)'
+endif
+
+# make sdcard BOARD=rpi4|visionfive2 [BOOTARGS='bench=default']: a FAT card image
+# (build/<board>/sdcard.img) with the image, the board's device tree and boot
+# files from Debian's packages (tools/sdcard.py), then checked.
+.PHONY: sdcard
+sdcard: deps
+	@test -n "$(BOARD)" || { echo "error: make sdcard needs BOARD=rpi4 or BOARD=visionfive2"; exit 1; }
+	@$(MAKE) --no-print-directory -s BOARD=$(BOARD) BOOTARGS='$(BOOTARGS)' kernel
+	@$(PYTHON) tools/sdcard.py build --board $(BOARD) --bootargs '$(BOOTARGS)' -o $(BUILD)/sdcard.img
+	@$(PYTHON) tools/sdcard.py check $(BUILD)/sdcard.img --board $(BOARD) --build-dir build --bootargs '$(BOOTARGS)'
 
 # ---- host unit tests -------------------------------------------------------
 include tests/host/host.mk

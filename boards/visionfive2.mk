@@ -19,3 +19,4 @@ BOARD_LOAD_NOTE := U-Boot loads it at 0x40200000 and starts it with booti
 BOARD_LOAD_ADDR := 0x40200000
 # No QEMU model of the JH7110.
 BOARD_QEMU :=
+BOARD_SCRIPT := boot.scr

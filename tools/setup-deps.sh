@@ -28,12 +28,16 @@ need=(
 )
 
 # Board files from Debian's archive (never committed), cached under
-# build/boards/: the Raspberry Pi 4 device tree that make test boots QEMU's
-# raspi4b with (tools/boardfiles.py; apt with a configuration of its own).
+# build/boards/ (tools/boardfiles.py; apt with a configuration of its own):
+# the Raspberry Pi 4 device tree (linux-image-arm64, bookworm) that make test
+# boots QEMU's raspi4b with, and the VisionFive 2 one (linux-image-riscv64,
+# trixie); both are also device-tree reader fixtures.
 board_files() {
-  local here; here=$(cd "$(dirname "$0")/.." && pwd)
-  /usr/bin/python3 "$here/tools/boardfiles.py" dtb rpi4 >/dev/null || {
-    echo "error: cannot fetch the Raspberry Pi 4 device tree (Debian's linux-image-arm64); see the message above"; return 1; }
+  local here b; here=$(cd "$(dirname "$0")/.." && pwd)
+  for b in rpi4 visionfive2; do
+    /usr/bin/python3 "$here/tools/boardfiles.py" dtb $b >/dev/null || {
+      echo "error: cannot fetch the $b device tree from Debian's kernel package (message above)"; return 1; }
+  done
 }
 
 qemu_ok() {   # QEMU >= 9 is needed (Svnapot/Svade options, FEAT_* in -cpu max)

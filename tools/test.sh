@@ -112,6 +112,22 @@ if [ $host_only -eq 0 ]; then
   done
 fi
 
+if [ $host_only -eq 0 ] && [ ${#arches[@]} -eq 2 ]; then
+  # make sdcard for both boards: the card's file list (mtools) and config.txt /
+  # boot script checked (tools/sdcard.py check).
+  for b in rpi4 visionfive2; do
+    echo "== SD card image $b"
+    if make --no-print-directory -s BOARD=$b BOOTARGS='test=boot' kernel > build/logs/kernel-$b.log 2>&1 &&
+       $PY tools/sdcard.py build --board $b --bootargs 'test=boot' -o build/$b/sdcard.img > build/logs/sdcard-$b.txt 2>&1 &&
+       $PY tools/sdcard.py check build/$b/sdcard.img --board $b --build-dir build --bootargs 'test=boot' >> build/logs/sdcard-$b.txt 2>&1; then
+      echo "  $(tail -1 build/logs/sdcard-$b.txt)"; add 1 0
+    else
+      sed 's/^/  /' build/logs/kernel-$b.log build/logs/sdcard-$b.txt | tail -15
+      add 0 1; problems+=("sdcard $b")
+    fi
+  done
+fi
+
 echo
 [ ${#problems[@]} -gt 0 ] && echo "failures in: ${problems[*]}"
 echo "skipped: $skipped"
