@@ -334,6 +334,11 @@ static int emit_result(struct kbench_ctx *b, const struct kbench_case *c, struct
     jb_str(&j, c->variant);
     jb_printf(&j, ",\"params\":{%s},\"reps\":%u,\"warmup\":%u,\"icount\":%s", res->params, res->reps,
               b->warmup, boot.icount ? "true" : "false");
+    /* What the "cycles" figures are: instruction counts (QEMU -icount, proven
+     * by boot/counters.c), the CPU's cycle counter (a board; QEMU without
+     * -icount: its virtual clock), or nothing. */
+    jb_printf(&j, ",\"cycles_are\":\"%s\"",
+              boot.icount ? "instructions" : boot.have_cycles ? "cycle-counter" : "unavailable");
     jb_printf(&j, ",\"counters\":{\"cycles\":\"%s\",\"instructions\":\"%s\",\"time\":\"%s\"}",
               COUNTER_CYCLES_NAME, COUNTER_INSTR_NAME, COUNTER_TIME_NAME);
     jb_stats(&j, "cycles", boot.have_cycles, &res->cycles);
