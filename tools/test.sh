@@ -68,6 +68,18 @@ if [ $host_only -eq 0 ]; then
     if [ -z "$p" ]; then p=0; f=1; problems+=("$arch runner gave no result line"); fi
     [ "$f" -ne 0 ] && problems+=("QEMU $arch")
     add "$p" "$f" "${s:-0}"
+    if [ "$arch" = arm64 ]; then
+      # The LAVA jobs' monitors over real console logs of this run: every KTAP
+      # case and the TESTBED status become LAVA test cases.
+      echo "== LAVA monitors on the console logs (tools/lava_check.py)"
+      for pair in qemu-arm64:arm64-el1 rpi4:rpi4-raspi4b; do
+        if out=$($PY tools/lava_check.py monitors tools/lava/${pair%%:*}.yaml build/logs/${pair#*:}.log 2>&1); then
+          echo "  $out"; add 1 0
+        else
+          echo "$out" | sed 's/^/  /'; add 0 1; problems+=("lava monitors ${pair#*:}")
+        fi
+      done
+    fi
     echo "== benchmark determinism $arch (bench=default twice under -icount: identical results)"
     rdir=build/bench-repeat/$arch; rm -rf "$rdir"
     if $PY tools/benchread.py qemu --arch $arch --config $arch-numa --bench default -o "$rdir/1" > build/logs/bench-$arch-1.txt 2>&1 &&
