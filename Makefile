@@ -171,8 +171,12 @@ bench: deps
 	@$(PYTHON) tools/benchread.py qemu --arch arm64 --config arm64-va39-hwad-off --bench first_access -o results/arm64-swad
 	@$(PYTHON) tools/benchread.py qemu --arch riscv64 --config riscv64-svade --bench first_access -o results/riscv64-swad
 
+# BOARD=rpi4: the board build on QEMU's model of the board (-M raspi4b) with
+# the board's device tree (tools/boardfiles.py). Leave QEMU with Ctrl-A x.
 console: deps kernel
-	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(KERNEL) -append "shell"
+	@if [ -n "$(BOARD)" ] && [ -z "$(BOARD_QEMU)" ]; then echo "error: QEMU has no model of $(BOARD): see README.md, Dev boards"; exit 1; fi
+	$(if $(BOARD),$(BOARD_QEMU) -dtb $$($(PYTHON) tools/boardfiles.py dtb $(BOARD)),$(QEMU) $(QEMU_MACHINE)) \
+	  -nographic -kernel $(if $(BOARD_IMAGE),$(BUILD)/$(BOARD_IMAGE),$(KERNEL)) -append "shell"
 
 # An -Og build of its own (DEBUG=1, build/<arch>-debug/), QEMU stopped at reset
 # with its gdb stub on the loopback interface only (-s would listen on every
@@ -180,10 +184,11 @@ console: deps kernel
 GDB_PORT ?= 1234
 DEBUG_KERNEL := build/$(if $(BOARD),$(BOARD),$(ARCH))-debug/kernel.elf
 debug: deps
+	@if [ -n "$(BOARD)" ] && [ -z "$(BOARD_QEMU)" ]; then echo "error: QEMU has no model of $(BOARD): see README.md, Dev boards"; exit 1; fi
 	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) $(if $(BOARD),BOARD=$(BOARD)) DEBUG=1 kernel
 	@echo "QEMU waits for gdb on 127.0.0.1:$(GDB_PORT) (leave QEMU with Ctrl-A x). In another terminal:"
 	@echo "  gdb-multiarch $(DEBUG_KERNEL) -ex 'target remote 127.0.0.1:$(GDB_PORT)'"
-	$(QEMU) $(if $(BOARD),$(BOARD_QEMU) -dtb $$($(PYTHON) tools/boardfiles.py dtb $(BOARD)),$(QEMU_MACHINE)) \
+	$(if $(BOARD),$(BOARD_QEMU) -dtb $$($(PYTHON) tools/boardfiles.py dtb $(BOARD)),$(QEMU) $(QEMU_MACHINE)) \
 	  -nographic -kernel $(if $(BOARD_IMAGE),$(dir $(DEBUG_KERNEL))$(BOARD_IMAGE),$(DEBUG_KERNEL)) -S -gdb tcp:127.0.0.1:$(GDB_PORT)
 
 clean:
