@@ -163,8 +163,16 @@ static void early_exit_probe(const void *dtb)
 
 void kmain(uint64_t dtb_arg, uint64_t boot_arg)
 {
+#ifdef ARCH_COUNTER_READ_SAFE
+    /* A board's firmware may hide the counters from S-mode: no plain read yet. */
+    if (ARCH_COUNTER_READ_SAFE(2, &boot.boot_timer) < 0)
+        boot.boot_timer = 0;
+    if (ARCH_COUNTER_READ_SAFE(1, &boot.boot_instret) < 0)
+        boot.boot_instret = 0;
+#else
     boot.boot_timer = read_timer();
     boot.boot_instret = read_instret();
+#endif
 #ifdef __aarch64__
     arm64_boot_el = (unsigned)boot_arg;
 #else
