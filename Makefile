@@ -1,5 +1,5 @@
 # MMU testbed: one Makefile for the three architectures.
-#   make [ARCH=arm64|riscv64|arm] [BOARD=rpi2]   build build/$(ARCH)/kernel.elf (arm: 32-bit ARMv7-A LPAE; rpi2: kernel7.img)
+#   make [ARCH=arm64|riscv64|arm] [BOARD=rpi4|visionfive2|rpi2]   build build/$(ARCH)/kernel.elf (arm: 32-bit ARMv7-A LPAE) or a board image
 #   make test                   host unit tests + every QEMU configuration (ARCH= narrows)
 #   make run                    boot ARCH in QEMU and print the results (main job)
 #   make bench                  every arch, full benchmark set, results under results/
@@ -9,12 +9,34 @@
 #   make deps                   install (as root) or name the missing Debian packages
 #   make mutants                planted bugs (tests/mutants/mutants.txt) must be caught; not in make test
 
+# BOARD=rpi4|visionfive2|rpi2: a dev-board build; everything board specific
+# (arch, load address, early map and console, image format, QEMU board model)
+# is in boards/$(BOARD).mk and its linker script (rpi2: also the arm section
+# below). Without BOARD: QEMU -M virt.
+BOARDS := rpi4 visionfive2 rpi2
+BOARD ?=
+ifneq ($(BOARD),)
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error BOARD=$(BOARD) is not supported: use BOARD=rpi4, BOARD=visionfive2, BOARD=rpi2 (or no BOARD for QEMU virt))
+endif
+include boards/$(BOARD).mk
+ifneq ($(filter command line environment,$(origin ARCH)),)
+ifneq ($(ARCH),$(BOARD_ARCH))
+$(error BOARD=$(BOARD) is $(BOARD_ARCH), not ARCH=$(ARCH))
+endif
+endif
+override ARCH := $(BOARD_ARCH)
+endif
 ARCH ?= arm64
 ifneq ($(filter-out arm64 riscv64 arm,$(ARCH)),)
 $(error ARCH=$(ARCH) is not supported: use ARCH=arm64, ARCH=riscv64 or ARCH=arm)
 endif
-BUILD := build/$(ARCH)
+# DEBUG=1 (make debug): -Og with frame pointers and .debug_frame unwind tables, so
+# breakpoints land on source lines and backtraces walk to the entry; own build dir.
+DEBUG ?= 0
+BUILD := build/$(if $(BOARD),$(BOARD),$(ARCH))$(if $(filter 1,$(DEBUG)),-debug)
 KERNEL := $(BUILD)/kernel.elf
+OPT := $(if $(filter 1,$(DEBUG)),-Og -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables,-O2)
 PYTHON ?= /usr/bin/python3
 
 ifeq ($(ARCH),arm64)
@@ -51,7 +73,7 @@ QEMU_MACHINE := -M virt -cpu cortex-a15 -m 256M
 # 0x3f201000. A Pi 3 or 4 booted in AArch32 takes the same image family
 # (kernel7.img, kernel7l.img) with its own addresses: not built here.
 ifeq ($(BOARD),rpi2)
-BUILD := build/arm-rpi2
+BUILD := build/arm-rpi2$(if $(filter 1,$(DEBUG)),-debug)
 KERNEL := $(BUILD)/kernel.elf
 ARCH_CFLAGS := $(filter-out -DBOARD_DTB_PROBE=%,$(ARCH_CFLAGS)) -DEARLY_PL011_BASE=0x3f201000ULL \
                -DEARLY_RAM_START=0x0u -DEARLY_RAM_END=0x3f000000u
@@ -61,8 +83,6 @@ IMAGE := $(BUILD)/kernel7.img
 RPI2_DTB ?= /usr/local/share/testbed/bcm2836-rpi-2-b.dtb
 QEMU_MACHINE := -M raspi2b -dtb $(RPI2_DTB)
 QEMU_KERNEL := $(IMAGE)
-else ifneq ($(BOARD),)
-$(error BOARD=$(BOARD) is not supported for ARCH=arm: use BOARD=rpi2, or no BOARD for QEMU virt)
 endif
 else
 CROSS ?= riscv64-unknown-elf-
@@ -79,9 +99,16 @@ QEMU_PKG := qemu-system-misc
 QEMU_MACHINE := -M virt -cpu max -m 256M -bios default
 endif
 
+ifneq ($(BOARD),)
+ARCH_CFLAGS := $(filter-out -DBOARD_DTB_PROBE=%,$(ARCH_CFLAGS)) $(BOARD_CFLAGS)
+ARCH_ASFLAGS += $(BOARD_CFLAGS)
+LINKER_SCRIPT := $(BOARD_LINKER_SCRIPT)
+endif
+
 CC := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
 CPPFLAGS := -I. -Iarch/$(ARCH)/include
-CFLAGS := -std=c11 -ffreestanding -fno-common -fno-builtin-printf -O2 -g \
+CFLAGS := -std=c11 -ffreestanding -fno-common -fno-builtin-printf $(OPT) -g \
           -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-zero-length $(ARCH_CFLAGS) $(LIBC_CFLAGS)
 ASFLAGS := -g $(ARCH_ASFLAGS) $(LIBC_CFLAGS)
 LDFLAGS := -nostartfiles \
@@ -93,7 +120,7 @@ OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(SRC
 
 .PHONY: all kernel test host-test host-build tools-test run bench console debug deps check-toolchain clean mutants
 all: kernel
-kernel: $(KERNEL) $(IMAGE)
+kernel: $(KERNEL) $(if $(BOARD_IMAGE),$(BUILD)/$(BOARD_IMAGE)) $(IMAGE)
 
 check-toolchain:
 	@command -v $(CC) >/dev/null || { echo "error: $(CC) not found: install the Debian package $(CROSS_PKG) (or run 'make deps' as root)"; exit 1; }
@@ -121,6 +148,29 @@ $(BUILD)/%.img: $(KERNEL)
 	@echo "built $@"
 
 -include $(OBJS:.o=.d)
+
+# A board's raw image (Image header first): what its loader takes; for U-Boot
+# boards also the boot script (BOARD_SCRIPT, mkimage) with the boot arguments.
+BOOTARGS ?=
+$(BUILD)/$(BOARD_IMAGE): $(KERNEL)
+	$(OBJCOPY) -O binary $< $@
+	@echo "built $@ ($(BOARD): $(BOARD_LOAD_NOTE))"
+ifneq ($(BOARD_SCRIPT),)
+kernel: $(BUILD)/$(BOARD_SCRIPT)
+.PHONY: $(BUILD)/$(BOARD_SCRIPT)
+$(BUILD)/$(BOARD_SCRIPT): $(BUILD)/$(BOARD_IMAGE)
+	@$(PYTHON) tools/sdcard.py script $@ --bootargs '$(BOOTARGS)'
+endif
+
+# make sdcard BOARD=rpi4|visionfive2 [BOOTARGS='bench=default']: a FAT card image
+# (build/<board>/sdcard.img) with the image, the board's device tree and boot
+# files from Debian's packages (tools/sdcard.py), then checked.
+.PHONY: sdcard
+sdcard: deps
+	@test -n "$(BOARD)" || { echo "error: make sdcard needs BOARD=rpi4 or BOARD=visionfive2"; exit 1; }
+	@$(MAKE) --no-print-directory -s BOARD=$(BOARD) BOOTARGS='$(BOOTARGS)' kernel
+	@$(PYTHON) tools/sdcard.py build --board $(BOARD) --bootargs '$(BOOTARGS)' -o $(BUILD)/sdcard.img
+	@$(PYTHON) tools/sdcard.py check $(BUILD)/sdcard.img --board $(BOARD) --build-dir build --bootargs '$(BOOTARGS)'
 
 # ---- host unit tests -------------------------------------------------------
 include tests/host/host.mk
@@ -167,13 +217,25 @@ bench: deps
 	@$(PYTHON) tools/benchread.py qemu --arch arm64 --config arm64-va39-hwad-off --bench first_access -o results/arm64-swad
 	@$(PYTHON) tools/benchread.py qemu --arch riscv64 --config riscv64-svade --bench first_access -o results/riscv64-swad
 
+# BOARD=rpi4: the board build on QEMU's model of the board (-M raspi4b) with
+# the board's device tree (tools/boardfiles.py). Leave QEMU with Ctrl-A x.
 console: deps kernel
-	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(or $(QEMU_KERNEL),$(KERNEL)) -append "shell"
+	@if [ -n "$(BOARD)" ] && [ -z "$(BOARD_QEMU)" ]; then echo "error: QEMU has no model of $(BOARD): see README.md, Dev boards"; exit 1; fi
+	$(if $(BOARD),$(BOARD_QEMU) -dtb $(or $(BOARD_DTB),$$($(PYTHON) tools/boardfiles.py dtb $(BOARD))),$(QEMU) $(QEMU_MACHINE)) \
+	  -nographic -kernel $(or $(QEMU_KERNEL),$(if $(BOARD_IMAGE),$(BUILD)/$(BOARD_IMAGE),$(KERNEL))) -append "shell"
 
-debug: deps kernel
-	@echo "QEMU waits for gdb on localhost:1234. In another terminal:"
-	@echo "  gdb-multiarch $(KERNEL) -ex 'target remote localhost:1234'"
-	$(QEMU) $(QEMU_MACHINE) -nographic -kernel $(or $(QEMU_KERNEL),$(KERNEL)) -S -s
+# An -Og build of its own (DEBUG=1, build/<arch>-debug/), QEMU stopped at reset
+# with its gdb stub on the loopback interface only (-s would listen on every
+# interface). GDB_PORT= picks another port.
+GDB_PORT ?= 1234
+DEBUG_KERNEL := build/$(if $(filter rpi2,$(BOARD)),arm-rpi2,$(if $(BOARD),$(BOARD),$(ARCH)))-debug/kernel.elf
+debug: deps
+	@if [ -n "$(BOARD)" ] && [ -z "$(BOARD_QEMU)" ]; then echo "error: QEMU has no model of $(BOARD): see README.md, Dev boards"; exit 1; fi
+	@$(MAKE) --no-print-directory -s ARCH=$(ARCH) $(if $(BOARD),BOARD=$(BOARD)) DEBUG=1 kernel
+	@echo "QEMU waits for gdb on 127.0.0.1:$(GDB_PORT) (leave QEMU with Ctrl-A x). In another terminal:"
+	@echo "  gdb-multiarch $(DEBUG_KERNEL) -ex 'target remote 127.0.0.1:$(GDB_PORT)'"
+	$(if $(BOARD),$(BOARD_QEMU) -dtb $(or $(BOARD_DTB),$$($(PYTHON) tools/boardfiles.py dtb $(BOARD))),$(QEMU) $(QEMU_MACHINE)) \
+	  -nographic -kernel $(if $(QEMU_KERNEL),$(dir $(DEBUG_KERNEL))$(notdir $(QEMU_KERNEL)),$(if $(BOARD_IMAGE),$(dir $(DEBUG_KERNEL))$(BOARD_IMAGE),$(DEBUG_KERNEL))) -S -gdb tcp:127.0.0.1:$(GDB_PORT)
 
 clean:
 	rm -rf build

@@ -11,6 +11,8 @@ struct boot_info {
     uint64_t boot_timer, boot_instret;  /* read at kmain entry */
     bool have_cycles, have_instret, have_timer;   /* counters that advance */
     bool icount;                    /* cycles == instructions (QEMU -icount) */
+    unsigned counter_traps;         /* bit 0 cycles, 1 instructions, 2 timer: reading it
+                                       traps (riscv: hidden by the firmware's mcounteren) */
 };
 extern struct boot_info boot;
 

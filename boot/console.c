@@ -11,13 +11,22 @@ void arch_early_putc(char c);      /* arch/<arch>/early_console.c */
 
 void console_init_early(void) { early_putc = arch_early_putc; }
 
+const struct uart_driver *uart_driver_for(int kind)
+{
+    switch (kind) {
+    case DT_UART_PL011: return &uart_pl011;
+    case DT_UART_NS16550: return &uart_ns16550;
+    case DT_UART_DW8250: return &uart_dw8250;
+    case DT_UART_BCM2835_AUX: return &uart_bcm2835_aux;
+    case DT_UART_SIFIVE: return &uart_sifive;
+    default: return NULL;
+    }
+}
+
 bool console_init(const struct dt_info *dt)
 {
-    if (dt->uart.kind == DT_UART_PL011)
-        drv = &uart_pl011;
-    else if (dt->uart.kind == DT_UART_NS16550)
-        drv = &uart_ns16550;
-    else
+    drv = uart_driver_for(dt->uart.kind);
+    if (!drv)
         return false;
     base = dt->uart.base;
     shift = dt->uart.reg_shift;

@@ -9,7 +9,11 @@ struct uart_driver {
     void (*put_char)(uint64_t base, unsigned shift, unsigned width, char c);
     int (*get_char)(uint64_t base, unsigned shift, unsigned width);  /* -1 if nothing */
 };
-extern const struct uart_driver uart_pl011, uart_ns16550;
+extern const struct uart_driver uart_pl011, uart_ns16550, uart_dw8250, uart_bcm2835_aux, uart_sifive;
+
+struct dt_info;
+/* The driver for a device-tree UART kind (enum dt_uart_kind), NULL if none. */
+const struct uart_driver *uart_driver_for(int kind);
 
 struct dt_info;
 /* Use the device tree's UART; returns false if it names none we drive. */

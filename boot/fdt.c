@@ -504,7 +504,7 @@ int dt_get_prop(const void *blob, size_t max_size, const char *node_path, const 
 enum {
     P_ADDR_CELLS, P_SIZE_CELLS, P_RANGES, P_REG, P_DEVICE_TYPE, P_COMPAT, P_STATUS, P_NUMA,
     P_ISA, P_MMU, P_CLOCK_FREQ, P_CLOCKS, P_REG_SHIFT, P_REG_IO_WIDTH, P_TIMEBASE, P_METHOD,
-    P_BOOTARGS, P_DISTANCE, P_COUNT
+    P_BOOTARGS, P_DISTANCE, P_ENABLE_METHOD, P_RELEASE_ADDR, P_MODEL, P_COUNT
 };
 
 static const char *const prop_names[P_COUNT] = {
@@ -526,17 +526,52 @@ static const char *const prop_names[P_COUNT] = {
     [P_METHOD] = "method",
     [P_BOOTARGS] = "bootargs",
     [P_DISTANCE] = "distance-matrix",
+    [P_ENABLE_METHOD] = "enable-method",
+    [P_RELEASE_ADDR] = "cpu-release-addr",
+    [P_MODEL] = "model",
 };
+
+const char *dt_uart_kind_name(enum dt_uart_kind kind)
+{
+    switch (kind) {
+    case DT_UART_PL011: return "arm,pl011";
+    case DT_UART_NS16550: return "ns16550a";
+    case DT_UART_DW8250: return "snps,dw-apb-uart";
+    case DT_UART_BCM2835_AUX: return "brcm,bcm2835-aux-uart";
+    case DT_UART_SIFIVE: return "sifive,uart0";
+    case DT_UART_NONE: break;
+    }
+    return "none";
+}
+
 
 #define F_RANGES 0x01u    /* node has a "ranges" property */
 #define F_CPUS 0x02u      /* node is /cpus */
 #define F_RESMEM 0x04u    /* node is /reserved-memory */
+
+/* Copy a string property into buf (size n): whole if it fits, else cut to n-1
+ * characters when cut is set, else left "". */
+static void copy_str(char *buf, size_t n, const uint8_t *v, uint32_t len, bool cut)
+{
+    int64_t sl = v ? prop_strlen(v, len) : -1;
+    buf[0] = 0;
+    if (sl < 0)
+        return;
+    if ((uint64_t)sl > n - 1) {
+        if (!cut)
+            return;
+        sl = (int64_t)n - 1;
+    }
+    memcpy(buf, v, (size_t)sl);
+    buf[sl] = 0;
+}
 
 struct frame {
     const uint8_t *ranges;
     uint32_t ranges_len;
     uint8_t ac, sc;       /* #address-cells / #size-cells for this node's children */
     uint8_t flags;
+    char enable_method[DT_ENABLE_METHOD_MAX];  /* /cpus: the default for its cpu nodes */
 };
 
 struct node_props {
@@ -752,6 +787,18 @@ static int do_cpu(struct parse_state *st)
             c->mmu_type[sl] = 0;
         }
     }
+    if (st->np.v[P_ENABLE_METHOD])
+        copy_str(c->enable_method, sizeof(c->enable_method), st->np.v[P_ENABLE_METHOD],
+                 st->np.l[P_ENABLE_METHOD], false);
+    else
+        memcpy(c->enable_method, parent->enable_method, sizeof(c->enable_method));
+    if (st->np.v[P_RELEASE_ADDR]) {
+        uint32_t l = st->np.l[P_RELEASE_ADDR];
+        if (l != 4 && l != 8)
+            return DT_ERR_BAD_STRUCTURE;
+        c->release_addr = read_cells(st->np.v[P_RELEASE_ADDR], l / 4);
+    }
+    c->disabled = !status_ok(&st->np);
     o->n_cpus++;
     return DT_OK;
 }
@@ -827,7 +874,7 @@ static int do_uart(struct parse_state *st, enum dt_uart_kind kind, struct uart_c
     c->u.kind = kind;
     c->u.base = base;
     c->u.size = size;
-    c->u.reg_io_width = kind == DT_UART_PL011 ? 4 : 1;
+    c->u.reg_io_width = kind == DT_UART_NS16550 || kind == DT_UART_DW8250 ? 1 : 4;
     if (prop_u32(np->v[P_REG_SHIFT], np->l[P_REG_SHIFT], &v))
         c->u.reg_shift = v;
     if (prop_u32(np->v[P_REG_IO_WIDTH], np->l[P_REG_IO_WIDTH], &v))
@@ -848,6 +895,12 @@ static enum dt_uart_kind uart_kind(const struct node_props *np)
         return DT_UART_PL011;
     if (prop_strlist_has(v, l, "ns16550a") || prop_strlist_has(v, l, "ns16550"))
         return DT_UART_NS16550;
+    if (prop_strlist_has(v, l, "snps,dw-apb-uart"))
+        return DT_UART_DW8250;
+    if (prop_strlist_has(v, l, "brcm,bcm2835-aux-uart"))
+        return DT_UART_BCM2835_AUX;
+    if (prop_strlist_has(v, l, "sifive,uart0"))
+        return DT_UART_SIFIVE;
     return DT_UART_NONE;
 }
 
@@ -885,8 +938,10 @@ static int process_node(struct parse_state *st)
     if (np->v[P_RANGES])
         f->flags |= F_RANGES;
 
-    if (np->depth == 1)
+    if (np->depth == 1) {
+        copy_str(st->out->model, sizeof(st->out->model), np->v[P_MODEL], np->l[P_MODEL], true);
         return DT_OK;
+    }
 
     if (np->depth == 2) {
         if (name_match(np->name, "chosen", 6)) {
@@ -895,6 +950,8 @@ static int process_node(struct parse_state *st)
                 return r;
         } else if (name_match(np->name, "cpus", 4)) {
             f->flags |= F_CPUS;
+            copy_str(f->enable_method, sizeof(f->enable_method), np->v[P_ENABLE_METHOD],
+                     np->l[P_ENABLE_METHOD], false);
             if (prop_u32(np->v[P_TIMEBASE], np->l[P_TIMEBASE], &v))
                 st->out->timebase_hz = v;
         } else if (name_match(np->name, "reserved-memory", 15)) {
@@ -940,6 +997,8 @@ static int process_node(struct parse_state *st)
         }
     }
     kind = uart_kind(np);
+    if (kind == DT_UART_NONE && np->stdout_target)
+        st->out->stdout_unknown = true;
     if (kind != DT_UART_NONE) {
         if (np->stdout_target) {
             r = do_uart(st, kind, &st->uart_stdout);

@@ -18,6 +18,8 @@
 #define DT_BOOTARGS_MAX 512
 #define DT_ISA_MAX 128
 #define DT_MMU_TYPE_MAX 16
+#define DT_ENABLE_METHOD_MAX 16
+#define DT_MODEL_MAX 80
 #define DT_MAX_DEPTH 32         /* deepest node nesting accepted (root = depth 1) */
 
 enum dt_err {
@@ -32,7 +34,16 @@ enum dt_err {
 };
 const char *dt_strerror(int err);
 
-enum dt_uart_kind { DT_UART_NONE = 0, DT_UART_PL011, DT_UART_NS16550 };
+enum dt_uart_kind {
+    DT_UART_NONE = 0,
+    DT_UART_PL011,          /* "arm,pl011" */
+    DT_UART_NS16550,        /* "ns16550a", "ns16550" */
+    DT_UART_DW8250,         /* "snps,dw-apb-uart": 16550 registers at reg-shift/reg-io-width */
+    DT_UART_BCM2835_AUX,    /* "brcm,bcm2835-aux-uart": the Raspberry Pi mini UART */
+    DT_UART_SIFIVE,         /* "sifive,uart0" */
+};
+/* The compatible string a kind was recognised by ("arm,pl011", ...), "none" for DT_UART_NONE. */
+const char *dt_uart_kind_name(enum dt_uart_kind kind);
 
 struct dt_range {
     uint64_t base, size;
@@ -45,25 +56,32 @@ struct dt_cpu {
     char isa[DT_ISA_MAX];        /* "riscv,isa" (cut to DT_ISA_MAX-1 chars) or "" */
     bool isa_truncated;          /* "riscv,isa" was longer than DT_ISA_MAX-1 chars */
     char mmu_type[DT_MMU_TYPE_MAX]; /* "mmu-type" (e.g. "riscv,sv57"), "" if absent or too long */
+    char enable_method[DT_ENABLE_METHOD_MAX]; /* "enable-method" ("spin-table", "psci"), the
+                                    node's, else the /cpus one; "" if absent or too long */
+    uint64_t release_addr;       /* "cpu-release-addr" (spin table), 0 if absent */
+    bool disabled;               /* status is present and not "okay"/"ok" */
 };
 
 struct dt_uart {
     enum dt_uart_kind kind;
     uint64_t base, size;         /* first reg entry, translated through parent "ranges" */
     uint32_t reg_shift;          /* "reg-shift", default 0 */
-    uint32_t reg_io_width;       /* "reg-io-width", default 4 for pl011, 1 for ns16550 */
+    uint32_t reg_io_width;       /* "reg-io-width", default 4 for pl011, bcm2835-aux and sifive,
+                                    1 for ns16550 and dw-apb-uart */
     uint32_t clock_hz;           /* "clock-frequency", else "clock-frequency" of the node the
                                     first "clocks" phandle points at, else 0 */
 };
 
 struct dt_info {
     uint32_t total_size;                       /* header totalsize */
+    char model[DT_MODEL_MAX];                  /* root "model" (cut to DT_MODEL_MAX-1), "" if absent */
     struct dt_range mem[DT_MAX_MEM]; int n_mem; /* every device_type="memory" node's reg entries */
     struct dt_range reserved[DT_MAX_RESERVED]; int n_reserved;
         /* memreserve block, then /reserved-memory children reg (node=-1) */
     struct dt_uart uart;
         /* /chosen stdout-path (or linux,stdout-path) if it resolves (path or alias, ":opts"
-           ignored) to a pl011/ns16550 node, else the first such node whose status is okay */
+           ignored) to a UART of a known kind, else the first such node whose status is okay */
+    bool stdout_unknown;                       /* stdout-path names a node of no known kind */
     char bootargs[DT_BOOTARGS_MAX];            /* /chosen/bootargs, "" if absent */
     struct dt_cpu cpus[DT_MAX_CPUS]; int n_cpus; /* /cpus children with device_type "cpu" */
     uint32_t timebase_hz;                      /* /cpus timebase-frequency, 0 if absent */

@@ -190,8 +190,16 @@ static void early_exit_probe(const void *dtb)
 
 void kmain(uint64_t dtb_arg, uint64_t boot_arg)
 {
+#ifdef ARCH_COUNTER_READ_SAFE
+    /* A board's firmware may hide the counters from S-mode: no plain read yet. */
+    if (ARCH_COUNTER_READ_SAFE(2, &boot.boot_timer) < 0)
+        boot.boot_timer = 0;
+    if (ARCH_COUNTER_READ_SAFE(1, &boot.boot_instret) < 0)
+        boot.boot_instret = 0;
+#else
     boot.boot_timer = read_timer();
     boot.boot_instret = read_instret();
+#endif
 #ifdef __aarch64__
     arm64_boot_el = (unsigned)boot_arg;
     uint64_t mpidr;
@@ -219,9 +227,22 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
         kernel_exit(1);
     }
     if (!console_init(&boot.dt))
-        printf("testbed: warning: device tree names no PL011/NS16550 UART; using the early console\n");
+        printf("testbed: warning: device tree names no UART this kernel drives (pl011, ns16550a, "
+               "snps,dw-apb-uart, brcm,bcm2835-aux-uart, sifive,uart0); using the early console\n");
+    else if (boot.dt.stdout_unknown)
+        printf("testbed: warning: /chosen/stdout-path names a UART this kernel does not drive; "
+               "using the first %s instead\n", dt_uart_kind_name(boot.dt.uart.kind));
     printf("\ntestbed: %s, entered at %s, console %s, dtb %p (%u bytes)\n", arch_name,
            arch_boot_mode(), console_name(), boot.dtb, (unsigned)boot.dt.total_size);
+
+    /* What the board is (BENCH lines carry it too) and how its other CPUs
+     * are released; only CPU 0 runs this kernel. */
+    const char *em = boot.dt.n_cpus ? boot.dt.cpus[0].enable_method : "";
+    printf("# board: model \"%s\", %d cpu node(s), enable-method %s",
+           boot.dt.model[0] ? boot.dt.model : "(none)", boot.dt.n_cpus, em[0] ? em : "(none)");
+    if (boot.dt.n_cpus > 1 && boot.dt.cpus[1].release_addr)
+        printf(" (cpu 1 release address 0x%llx)", (unsigned long long)boot.dt.cpus[1].release_addr);
+    printf("\n");
 
     char msg[256];
     if (bootargs_parse(boot.dt.bootargs, msg, sizeof(msg)) < 0) {

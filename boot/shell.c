@@ -16,7 +16,8 @@
  * Input: a line is at most SHELL_LINE_MAX characters and SHELL_MAX_ARGS
  * words. Backspace (0x08) and DEL (0x7f) erase the last byte, ^C drops the
  * line, ^D on an empty line ends the shell, terminal escape sequences (ESC [
- * ... final byte, ESC O x, ESC x: arrow and function keys) are ignored. Any
+ * ... final byte, ESC O x, ESC x: arrow and function keys) are ignored, except
+ * up/down (ESC [ A / ESC [ B), which recall the last 8 distinct lines. Any
  * other byte below 0x20 (except tab) or above 0x7e refuses the whole line
  * with `error: control character 0x.. in the command` (or `non-ASCII byte`):
  * the line is never run with the byte dropped.
@@ -965,12 +966,50 @@ static int bad_byte;        /* LINE_BAD_BYTE: the first offending byte */
  * as a whole rather than run with the byte dropped; escape sequences never
  * reach the buffer. Returns LINE_OK, LINE_TOO_LONG (discarded), LINE_EOF
  * (^D on an empty line) or LINE_BAD_BYTE (bad_byte set). */
+/* Command history: the last HISTORY_MAX distinct lines, recalled with the
+ * up/down arrow keys (ESC [ A / ESC [ B, or ESC O A / ESC O B). */
+#define HISTORY_MAX 8
+static char history[HISTORY_MAX][SHELL_LINE_MAX + 1];
+static unsigned history_count;      /* lines ever added; newest at (count-1) % MAX */
+
+static void history_add(const char *line)
+{
+    if (!line[0])
+        return;
+    if (history_count && strcmp(history[(history_count - 1) % HISTORY_MAX], line) == 0)
+        return;
+    snprintf(history[history_count % HISTORY_MAX], SHELL_LINE_MAX + 1, "%s", line);
+    history_count++;
+}
+
+/* Replace the line being edited (n bytes, all echoed) by history entry `back`
+ * lines back (1 = newest), or by an empty line for 0. */
+static size_t history_recall(char *buf, size_t size, size_t n, unsigned back)
+{
+    for (size_t i = 0; i < n; i++) {
+        console_putc('\b');
+        console_putc(' ');
+        console_putc('\b');
+    }
+    n = 0;
+    if (back) {
+        const char *h = history[(history_count - back) % HISTORY_MAX];
+        for (; h[n] && n + 1 < size; n++) {
+            buf[n] = h[n];
+            console_putc(h[n]);
+        }
+    }
+    return n;
+}
+
 static int read_line(char *buf, size_t size)
 {
     static bool last_cr;
     enum { ESC_NONE, ESC_START, ESC_CSI, ESC_SS3 } esc = ESC_NONE;
     size_t n = 0;
-    bool overflow = false;
+    bool overflow = false, csi_params = false;
+    unsigned back = 0;              /* history position: 0 = the new line */
+    unsigned avail = history_count < HISTORY_MAX ? history_count : HISTORY_MAX;
     for (;;) {
         int c = getc_blocking();
         if (c == '\n' && last_cr) {         /* the LF of a CRLF */
@@ -985,19 +1024,29 @@ static int read_line(char *buf, size_t size)
             if (c == 0x1b)
                 continue;
             esc = c == '[' ? ESC_CSI : c == 'O' ? ESC_SS3 : ESC_NONE;
+            csi_params = false;
             if (c >= 0x20)
                 continue;
-        } else if (esc == ESC_CSI) {
-            if (c >= 0x20 && c <= 0x7e) {
-                if (c >= 0x40)
-                    esc = ESC_NONE;
+        } else if (esc == ESC_CSI || esc == ESC_SS3) {
+            bool final = esc == ESC_SS3 ? c >= 0x20 : c >= 0x40 && c <= 0x7e;
+            if (esc == ESC_CSI && c >= 0x20 && c < 0x40) {
+                csi_params = true;
                 continue;
             }
             esc = ESC_NONE;
-        } else if (esc == ESC_SS3) {
-            esc = ESC_NONE;
-            if (c >= 0x20)
+            if (final) {
+                /* Up / down without parameters: walk the history (a line
+                 * that overflowed is not echoed whole: leave it alone). */
+                if ((c == 'A' || c == 'B') && !csi_params && !overflow) {
+                    unsigned to = c == 'A' ? (back < avail ? back + 1 : back)
+                                           : (back > 0 ? back - 1 : 0);
+                    if (to != back) {
+                        back = to;
+                        n = history_recall(buf, size, n, back);
+                    }
+                }
                 continue;
+            }
         }
         if (c == 0x1b) {
             esc = ESC_START;
@@ -1064,6 +1113,7 @@ void shell_run(void)
                    bad_byte < 0x20 ? "control character" : "non-ASCII byte", bad_byte);
             continue;
         }
+        history_add(line);
         if (shell_execute(line))
             break;
     }

@@ -38,3 +38,7 @@ static int ns16550_getc(uint64_t base, unsigned shift, unsigned width)
 }
 
 const struct uart_driver uart_ns16550 = { "ns16550a", ns16550_putc, ns16550_getc };
+/* Synopsys DesignWare APB UART (VisionFive 2 / JH7110: reg-shift 2, reg-io-width 4):
+ * 16550 registers, polled the same way; only LSR and RBR/THR are touched (no LCR
+ * write, which the DW UART refuses while busy). */
+const struct uart_driver uart_dw8250 = { "dw-apb-uart", ns16550_putc, ns16550_getc };

@@ -55,9 +55,14 @@ void mmu_init(void)
     uint64_t lowest_ram = ~0ULL;
     for (int i = 0; i < dt->n_mem; i++) {
         uint64_t b = dt->mem[i].base, s = dt->mem[i].size;
-        if (b == 0 && s > PAGE_SIZE) {      /* RAM at 0 (Raspberry Pi): page 0 stays unmapped */
+        /* Page 0 stays unmapped even where it is RAM (Raspberry Pi 4: RAM from
+         * 0, the firmware's spin table in page 0, /memreserve/d), so a NULL
+         * dereference faults on every board. */
+        if (b == 0 && s > PAGE_SIZE) {
             b = PAGE_SIZE;
             s -= PAGE_SIZE;
+        } else if (b == 0) {
+            continue;
         }
         if (pt_map(&kernel_pgtable, b, b, s, pgprot_kernel_normal(), KMAP_FLAGS) < 0)
             panic("cannot map RAM 0x%llx+0x%llx", (unsigned long long)b, (unsigned long long)s);

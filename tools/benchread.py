@@ -717,6 +717,23 @@ def counters_text(r):
 
 # ------------------------------------------------------------------ report.md
 def render_tables(results, warnings_out=None):
+    """Markdown tables per benchmark. Results run under QEMU -icount (their
+    "cycles" are instruction counts) and results from hardware counters are
+    never put in one column: each kind gets its own set of tables."""
+    kinds = {bool(r.get("icount")) for r in results}
+    if len(kinds) > 1:
+        out = []
+        for ic in (True, False):
+            part = [r for r in results if bool(r.get("icount")) == ic]
+            out.append("# " + ("QEMU -icount: cycles are instruction counts" if ic else
+                               "Hardware counters: cycles are the CPU's cycle counter"))
+            out.append("")
+            out.append(_render_tables(part, warnings_out))
+        return "\n".join(out)
+    return _render_tables(results, warnings_out)
+
+
+def _render_tables(results, warnings_out=None):
     lines = []
     multi_target = len({(r["arch"], r.get("machine", ""), r.get("cpu", ""))
                         for r in results}) > 1
@@ -1132,7 +1149,7 @@ def metrics_of(r):
     return m
 
 
-def compare(old, new, threshold):
+def compare(old, new, threshold, skip=()):
     """Return (regressions, improvements, unchanged, only_old, only_new).
     A regression is a metric that grew by more than `threshold` (fraction)."""
     o = {result_key(r): r for r in old}
@@ -1143,7 +1160,7 @@ def compare(old, new, threshold):
             continue
         mo, mn = metrics_of(o[k]), metrics_of(n[k])
         for metric in mo:
-            if metric not in mn:
+            if metric not in mn or metric in skip:
                 continue
             a, b = mo[metric], mn[metric]
             if a == b:
@@ -1169,9 +1186,12 @@ def _change_text(c):
 def cmd_compare(args):
     thr = parse_threshold(args.threshold)
     old, new = load_jsonl(args.old), load_jsonl(args.new)
-    if {bool(r.get("icount")) for r in old} != {bool(r.get("icount")) for r in new}:
-        warn("one side ran under QEMU -icount and the other did not")
-    regs, imps, same, only_old, only_new = compare(old, new, thr)
+    mixed = {bool(r.get("icount")) for r in old} != {bool(r.get("icount")) for r in new}
+    if mixed:
+        warn("one side ran under QEMU -icount (cycles are instruction counts) and the other "
+             "did not: cycles and time are not compared, only instructions and events")
+    regs, imps, same, only_old, only_new = compare(old, new, thr,
+                                                   skip=("cycles", "time_ns") if mixed else ())
     if not regs and not imps and not same:
         raise BenchError(f"no benchmark in common between {args.old} and {args.new}", 2)
     for k, metric, a, b, c in regs:

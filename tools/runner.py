@@ -40,7 +40,21 @@ ARCHES = {
 # Arches whose runs end through semihosting (exit=semihosting, QEMU -semihosting).
 SEMIHOSTING_ARCHES = ("arm64", "arm")
 
+# Board models: the conf's arch field may name a board; it boots the board
+# build (make BOARD=<board>) with the board's device tree, taken from Debian's
+# kernel package at set-up time (tools/boardfiles.py, cached under build/).
+# board: (arch, image under build/<board>/)
+BOARDS = {
+    "rpi4": ("arm64", "kernel8.img"),
+}
+
 STATUS_RE = re.compile(r"TESTBED:\s*status=(\w+)")
+STATUS_CODE_RE = re.compile(r"TESTBED:\s*status=\w+ code=(\d+)")
+# After its TESTBED line a kernel that cannot power the machine off (no PSCI on
+# a Raspberry Pi 4, no SBI reset on sifive_u) says so and parks: the run ends
+# there, judged by the TESTBED line, its code standing for the exit status.
+PARKED_RE = re.compile(r"^# parked: ")
+TOTALS_RE = re.compile(r"^# Totals: pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)\s*$")
 REGISTERS_PREFIX = "REGISTERS"
 
 
@@ -59,6 +73,7 @@ class Config:
     expect_fail: List[str] = field(default_factory=list)
     expect_reject: Optional[str] = None    # regex: boot arguments must be rejected
     expect_line: Optional[str] = None      # regex: a normal run that must print it
+    board: Optional[str] = None            # a board model run (BOARDS), else QEMU virt
 
 
 def parse_conf_text(text, source="qemu.conf"):
@@ -105,9 +120,12 @@ def parse_conf_text(text, source="qemu.conf"):
         name, arch, args, boot = fields
         if not name or not re.fullmatch(r"[A-Za-z0-9_.+-]+", name):
             raise ConfError(f"{source}:{lineno}: bad configuration name '{name}'")
+        board = None
+        if arch in BOARDS:
+            board, arch = arch, BOARDS[arch][0]
         if arch not in ARCHES:
             raise ConfError(f"{source}:{lineno}: unknown arch '{arch}' "
-                            f"(known: {', '.join(ARCHES)})")
+                            f"(known: {', '.join(list(ARCHES) + list(BOARDS))})")
         if name in seen:
             raise ConfError(f"{source}:{lineno}: configuration '{name}' already "
                             f"defined on line {seen[name]}")
@@ -116,7 +134,7 @@ def parse_conf_text(text, source="qemu.conf"):
         except ValueError as e:
             raise ConfError(f"{source}:{lineno}: cannot split qemu args: {e}")
         seen[name] = lineno
-        configs.append(Config(name, arch, argv, boot, lineno, expect, reject, want_line))
+        configs.append(Config(name, arch, argv, boot, lineno, expect, reject, want_line, board))
     return configs
 
 
@@ -148,6 +166,19 @@ def elf_path(build_dir, arch):
     return os.path.join(build_dir, arch, "kernel.elf")
 
 
+def kernel_path(build_dir, config):
+    """What -kernel boots: build/<arch>/kernel.elf, or a board's image."""
+    if config.board:
+        return os.path.join(build_dir, config.board, BOARDS[config.board][1])
+    return elf_path(build_dir, config.arch)
+
+
+def board_dtb(board):
+    """The board's device tree (tools/boardfiles.py: cached, else fetched)."""
+    import boardfiles
+    return boardfiles.get_dtb(board)
+
+
 def qemu_binary(arch):
     return ARCHES[arch][0]
 
@@ -162,7 +193,7 @@ def join_bootargs(*parts):
     return " ".join(p.strip() for p in parts if p and p.strip())
 
 
-def build_command(config, elf, extra_bootargs="", qemu=None):
+def build_command(config, elf, extra_bootargs="", qemu=None, dtb=None):
     """QEMU argv for one configuration.
 
     arm64:   qemu-system-aarch64 <args> -nographic -semihosting -icount shift=0
@@ -170,14 +201,24 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
     arm:     the same with qemu-system-arm
     riscv64: qemu-system-riscv64 <args> -nographic -icount shift=0 -no-reboot
              -kernel <elf> -append "<bootargs>"
+    board:   <qemu> <args> -nographic -icount shift=0 -no-reboot -dtb <dtb>
+             -kernel <image> -append "<bootargs>"  (no semihosting: the board's
+             kernel ends with its TESTBED line and parks)
     """
     args = list(config.qemu_args)
+    # "-icount off" (ours, not QEMU's): run without -icount, counters as on hardware.
+    icount_off = False
+    for i in range(len(args) - 1):
+        if args[i] == "-icount" and args[i + 1] == "off":
+            del args[i:i + 2]
+            icount_off = True
+            break
     cmd = [qemu or qemu_binary(config.arch)] + args
     if "-nographic" not in args:
         cmd.append("-nographic")
-    if config.arch in SEMIHOSTING_ARCHES and "-semihosting" not in args:
+    if config.arch in SEMIHOSTING_ARCHES and "-semihosting" not in args and not config.board:
         cmd.append("-semihosting")
-    if "-icount" not in args and not any("thread=multi" in a for a in args):
+    if "-icount" not in args and not icount_off and not any("thread=multi" in a for a in args):
         # (a configuration asking for multi-threaded TCG runs without it:
         # icount forces one thread.)
         # sleep=off: virtual time never waits for the host, so even the timer
@@ -186,9 +227,11 @@ def build_command(config, elf, extra_bootargs="", qemu=None):
     if "-no-reboot" not in args:
         cmd.append("-no-reboot")
     boot = join_bootargs(config.bootargs, extra_bootargs)
-    if config.arch in SEMIHOSTING_ARCHES:
+    if config.arch in SEMIHOSTING_ARCHES and not config.board:
         boot = join_bootargs(boot, "exit=semihosting")
-    if "-kernel" not in args:       # a board configuration names its own image
+    if config.board:
+        cmd += ["-dtb", dtb or f"<{config.board} device tree>"]
+    if "-kernel" not in args:       # a configuration naming its own image (arm-rpi2)
         cmd += ["-kernel", elf]
     cmd += ["-append", boot]
     return cmd
@@ -206,6 +249,7 @@ class RunResult:
     timed_out: bool = False
     hung: bool = False           # final line seen but QEMU did not exit
     elapsed: float = 0.0
+    parked: bool = False         # the kernel parked after its final line (QEMU stopped)
 
 
 def _kill_group(proc):
@@ -222,12 +266,14 @@ def _kill_group(proc):
 
 
 def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
-             raw_sink=None):
+             raw_sink=None, is_parked=None):
     """Run cmd in its own process group, feeding each output line to on_line.
 
     is_final(line) -> True marks the last expected line; QEMU then has
     `grace` seconds to exit before it is killed (RunResult.hung).
     raw_sink(bytes) receives everything read, unmodified.
+    is_parked(line) -> True after the final line: the kernel parked, QEMU is
+    stopped at once (RunResult.parked, exit_status None).
     """
     start = time.monotonic()
     deadline = start + timeout
@@ -235,7 +281,7 @@ def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     fd = proc.stdout.fileno()
     lines, buf = [], b""
-    timed_out = hung = False
+    timed_out = hung = parked = False
     final_seen = False
 
     def emit(raw):
@@ -268,7 +314,11 @@ def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
                 if emit(raw) and not final_seen:
                     final_seen = True
                     deadline = min(deadline, time.monotonic() + grace)
-        if timed_out or hung:
+                elif final_seen and is_parked and is_parked(lines[-1]):
+                    parked = True
+            if parked:
+                break
+        if timed_out or hung or parked:
             _kill_group(proc)
             exit_status = None
         else:
@@ -284,7 +334,7 @@ def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
         proc.stdout.close()
     if buf:
         emit(buf)
-    return RunResult(lines, exit_status, timed_out, hung, time.monotonic() - start)
+    return RunResult(lines, exit_status, timed_out, hung, time.monotonic() - start, parked)
 
 
 # ------------------------------------------------------------------ judging
@@ -328,7 +378,9 @@ def _has_register_dump(lines):
 
 
 def _qemu_errors(lines):
-    return [l.strip() for l in lines if re.match(r"\s*qemu-system-\w+: ", l)]
+    # Warnings are not errors (QEMU's raspi4b warns about each device-tree
+    # node it disables because it does not model the device).
+    return [l.strip() for l in lines if re.match(r"\s*qemu-system-\w+: (?!warning: )", l)]
 
 
 def judge_reject(name, lines, exit_status, regex, timed_out=False, timeout=None, hung=False,
@@ -435,6 +487,15 @@ def judge(name, lines, exit_status, timed_out=False, timeout=None, hung=False,
 
     if timed_out:
         problems.append(f"timed out{tmo}")
+    totals = [m for m in (TOTALS_RE.match(l) for l in lines) if m]
+    if totals:
+        p, f, s, t = (int(x) for x in totals[-1].groups())
+        if (p, f, s) != (summary.passed, summary.failed, summary.skipped) or t != p + f + s:
+            problems.append(f"the kernel's '# Totals: pass:{p} fail:{f} skip:{s} total:{t}' "
+                            f"disagrees with its KTAP lines (pass:{summary.passed} "
+                            f"fail:{summary.failed} skip:{summary.skipped})")
+    elif summary.cases and summary.complete and not summary.bailed_out:
+        problems.append("no '# Totals: pass:N fail:N skip:N total:N' line after the KTAP results")
     if expect_line and not any(re.search(expect_line, l) for l in lines):
         problems.append(f"no line matching '{expect_line}'")
     if crashed:
@@ -606,14 +667,26 @@ def default_conf_path():
     return os.path.join(ROOT, DEFAULT_CONF)
 
 
+def parked_exit_status(lines):
+    """The exit status a parked run stands for: its TESTBED line's code."""
+    for line in reversed(lines):
+        m = STATUS_CODE_RE.search(line)
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def run_config(c, args, out=sys.stdout):
-    elf = elf_path(args.build_dir, c.arch)
-    cmd = build_command(c, elf, args.append)
+    elf = kernel_path(args.build_dir, c)
+    cmd = build_command(c, elf, args.append, dtb=board_dtb(c.board) if c.board else None)
     print(f"=== {c.name}: {format_command(cmd)}", file=out, flush=True)
     prog = Progress(c.name, out, args.verbose)
     res = run_qemu(cmd, args.timeout, prog.line,
-                   is_final=lambda l: STATUS_RE.search(l) is not None)
+                   is_final=lambda l: STATUS_RE.search(l) is not None,
+                   is_parked=lambda l: PARKED_RE.match(l) is not None)
     summary = prog.finish()
+    if res.parked:
+        res.exit_status = parked_exit_status(res.lines)
     if c.expect_reject:
         v = judge_reject(c.name, res.lines, res.exit_status, c.expect_reject, res.timed_out,
                          args.timeout, res.hung, summary)
@@ -654,8 +727,8 @@ def main(argv=None):
         return 2
     if args.list:
         for c in configs:
-            cmd = build_command(c, elf_path(args.build_dir, c.arch), args.append)
-            print(f"{c.name:<16} {c.arch:<8} {format_command(cmd)}")
+            cmd = build_command(c, kernel_path(args.build_dir, c), args.append)
+            print(f"{c.name:<16} {c.board or c.arch:<8} {format_command(cmd)}")
         return 0
     if args.timeout <= 0:
         print("error: --timeout must be positive", file=sys.stderr)
@@ -664,10 +737,18 @@ def main(argv=None):
         if shutil.which(qemu_binary(arch)) is None:
             print(f"error: {missing_qemu_message(arch)}", file=sys.stderr)
             return 2
-        elf = elf_path(args.build_dir, arch)
+    for c in configs:
+        elf = kernel_path(args.build_dir, c)
         if not os.path.isfile(elf):
-            print(f"error: {elf} not found: run make ARCH={arch}", file=sys.stderr)
+            make = f"make BOARD={c.board}" if c.board else f"make ARCH={c.arch}"
+            print(f"error: {elf} not found: run {make}", file=sys.stderr)
             return 2
+        if c.board:
+            try:
+                board_dtb(c.board)
+            except Exception as e:
+                print(f"error: the {c.board} device tree: {e}", file=sys.stderr)
+                return 2
     if args.keep_logs:
         try:
             os.makedirs(args.keep_logs, exist_ok=True)

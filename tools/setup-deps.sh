@@ -23,7 +23,25 @@ need=(
   "qemu:qemu-system-arm|qemu-system-arm|bpo"
   "qemu:qemu-system-riscv64|qemu-system-misc|bpo"
   "file:/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin|opensbi|bpo"
+  "cmd:mcopy|mtools|"
+  "cmd:mkfs.vfat|dosfstools|"
+  "cmd:mkimage|u-boot-tools|"
+  "cmd:dpkg-deb|dpkg|"
+  "py:lava_common.schemas|lava-common|"
 )
+
+# Board files from Debian's archive (never committed), cached under
+# build/boards/ (tools/boardfiles.py; apt with a configuration of its own):
+# the Raspberry Pi 4 device tree (linux-image-arm64, bookworm) that make test
+# boots QEMU's raspi4b with, and the VisionFive 2 one (linux-image-riscv64,
+# trixie); both are also device-tree reader fixtures.
+board_files() {
+  local here b; here=$(cd "$(dirname "$0")/.." && pwd)
+  for b in rpi4 visionfive2; do
+    /usr/bin/python3 "$here/tools/boardfiles.py" dtb $b >/dev/null || {
+      echo "error: cannot fetch the $b device tree from Debian's kernel package (message above)"; return 1; }
+  done
+}
 
 qemu_ok() {   # QEMU >= 9 is needed (Svnapot/Svade options, FEAT_* in -cpu max)
   command -v "$1" >/dev/null 2>&1 || return 1
@@ -54,7 +72,7 @@ if ! "$(dirname "$0")/fetch-rpi2-dtb.sh" --check >/dev/null 2>&1; then
   fi
 fi
 # OpenSBI: QEMU ships its own copy too; only require the package when QEMU needs installing.
-[ ${#missing[@]} -eq 0 ] && [ ${#missing_bpo[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_bpo[@]} -eq 0 ]; then board_files; exit $?; fi
 
 dedup() { printf '%s\n' "$@" | sort -u | tr '\n' ' '; }
 pk=$(dedup "${missing[@]+"${missing[@]}"}"); pb=$(dedup "${missing_bpo[@]+"${missing_bpo[@]}"}")
@@ -83,4 +101,5 @@ if [ -n "$pb" ]; then
     apt-get install -y -qq $pb >/dev/null
   fi
 fi
+board_files || exit 1
 echo "setup: done"

@@ -74,27 +74,36 @@ class Failure(Exception):
     pass
 
 
-def model_line(raw):
-    """What boot/shell.c read_line makes of the bytes of one line.
+HISTORY_MAX = 8
+
+
+def model_line(raw, hist=()):
+    """What boot/shell.c read_line makes of the bytes of one line, given the
+    shell's history (lines it read before, oldest first; up/down recall them).
 
     Returns ('long', None), ('bad', byte) or ('ok', text)."""
-    buf, overflow, esc = [], False, None
+    hist = list(hist)[-HISTORY_MAX:]
+    buf, overflow, esc, params, back = [], False, None, False, 0
     for c in raw:
         if esc == "start":
             if c == 0x1b:
                 continue
             esc = "csi" if c == 0x5b else "ss3" if c == 0x4f else None
+            params = False
             if c >= 0x20:
                 continue
-        elif esc == "csi":
-            if 0x20 <= c <= 0x7e:
-                if c >= 0x40:
-                    esc = None
+        elif esc in ("csi", "ss3"):
+            if esc == "csi" and 0x20 <= c < 0x40:
+                params = True
                 continue
+            final = c >= 0x20 if esc == "ss3" else 0x40 <= c <= 0x7e
             esc = None
-        elif esc == "ss3":
-            esc = None
-            if c >= 0x20:
+            if final:
+                if c in (0x41, 0x42) and not params and not overflow:
+                    to = min(back + 1, len(hist)) if c == 0x41 else max(back - 1, 0)
+                    if to != back:
+                        back = to
+                        buf = list(hist[-back].encode("ascii")) if back else []
                 continue
         if c == 0x1b:
             esc = "start"
@@ -113,6 +122,13 @@ def model_line(raw):
         if (b < 0x20 and b != 0x09) or b > 0x7e:
             return "bad", b
     return "ok", bytes(buf).decode("ascii")
+
+
+def history_add(hist, kind, text):
+    """The shell's history after a line read as (kind, text): model of history_add."""
+    if kind == "ok" and text and (not hist or hist[-1] != text):
+        hist.append(text)
+        del hist[:-HISTORY_MAX]
 
 
 def words_of(text):
@@ -199,9 +215,12 @@ class Fuzzer:
         self.stats = {"commands": 0, "ok": 0, "error": 0, "silent": 0, "checked": 0}
         self.errors_seen = {}
         self.slowest = []               # (seconds, raw) of the slowest commands
+        self.lines_read = []            # the shell's command history (model)
 
     # ---- talking to the shell ------------------------------------------------
     def send(self, raw):
+        kind, text = model_line(raw, self.lines_read)
+        history_add(self.lines_read, kind, text)
         t = time.monotonic()
         out = self.sh.run(raw)
         dt = time.monotonic() - t
@@ -405,7 +424,7 @@ class Fuzzer:
     # ---- checking ------------------------------------------------------------------
     def expected_refusal(self, raw):
         """The exact error line a line must give, '' for no output, or None."""
-        kind, val = model_line(raw)
+        kind, val = model_line(raw, self.lines_read)
         if kind == "long":
             return "error: line longer than %d characters" % LINE_MAX
         if kind == "bad":
@@ -419,25 +438,25 @@ class Fuzzer:
         return None
 
     def one(self, raw, rng):
-        kind, text = model_line(raw)
+        kind, text = model_line(raw, self.lines_read)
         words = words_of(text) if kind == "ok" else []
         name = words[0] if words else ""
         sub = words[1] if len(words) > 1 else ""
         if name in ("exit", "quit"):
             if len(words) == 1:
-                return                              # would end the shell: not sent
+                return ""                           # would end the shell: not sent
         read_only = name in READ_ONLY or (name == "mm" and sub == "list") or \
             (name == "events" and len(words) == 1)
         before = None if read_only else self.snapshot(rng)
+        refusal = self.expected_refusal(raw)     # before send: it adds raw to the history
         out = self.send(raw)
         self.stats["commands"] += 1
-        refusal = self.expected_refusal(raw)
         if refusal == "":
             if out:
                 raise Failure("%r: expected no output (empty or comment line), got %s"
                               % (raw, out[:3]))
             self.stats["silent"] += 1
-            return
+            return refusal
         if not out:
             raise Failure("%r: no output (expected ok or error:)" % raw)
         last = out[-1]
@@ -470,6 +489,7 @@ class Fuzzer:
         else:
             raise Failure("%r: the output does not end with ok or error: (last line %r)"
                           % (raw, last))
+        return refusal
 
     # ---- the run ---------------------------------------------------------------------
     def fixed(self):
@@ -481,7 +501,8 @@ class Fuzzer:
             b"unm\x01ap 0x2000000000 8K",
             b"unmap 0x2000000000\x1f 8K",
             b"unmap 0x2000000000 8K\xc3\xa9",
-            b"\x1b[A", b"\x1b[A\x1b[B", b"\x1bOA",   # arrow keys: an empty line
+            b"vma", b"\x1b[A", b"\x1b[A\x1b[B", b"\x1bOA",  # history: vma again; up+down: empty
+            b"\x1b[A\x7f\x7fma",                     # recalled, edited: vma
             b"vmx\x7fa", b"vmx\x08a",               # erased typo: vma
             b"\x1b[1;5Cvma",
             b"touch 0x3000000000 r",
@@ -562,9 +583,9 @@ class Fuzzer:
             a, l = rng
             a = a if BASE <= a < END and a % PAGE == 0 else BASE
             pages = max(1, min(16, l // PAGE, (END - a) // PAGE))
-            self.one(raw, (a, pages))
+            refusal = self.one(raw, (a, pages))
             n += 1
-            if words[0] in ("mm", "fork") and self.expected_refusal(raw) is None:
+            if words[0] in ("mm", "fork") and refusal is None:
                 self.refresh()
         # Clean up: every address space deleted, every page back.
         self.refresh()

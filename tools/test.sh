@@ -55,6 +55,13 @@ if [ $host_only -eq 0 ]; then
            { [ "$arch" != arm ] || make --no-print-directory -s ARCH=arm BOARD=rpi2 kernel; }; } > build/logs/kernel-$arch.log 2>&1; then
       cat build/logs/kernel-$arch.log; echo "kernel $arch: build failed"; add 0 1; problems+=("$arch build"); continue
     fi
+    # The board builds of this arch that have a QEMU board model in tests/qemu.conf.
+    boards=(); [ "$arch" = arm64 ] && boards=(rpi4)
+    for b in "${boards[@]}"; do
+      if ! make --no-print-directory -s BOARD=$b kernel > build/logs/kernel-$b.log 2>&1; then
+        cat build/logs/kernel-$b.log; echo "kernel BOARD=$b: build failed"; add 0 1; problems+=("$b build")
+      fi
+    done
     $PY tools/runner.py --arch $arch --keep-logs build/logs | tee build/logs/runner-$arch.txt
     last=$(tail -1 build/logs/runner-$arch.txt)
     p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$last")
@@ -63,6 +70,18 @@ if [ $host_only -eq 0 ]; then
     if [ -z "$p" ]; then p=0; f=1; problems+=("$arch runner gave no result line"); fi
     [ "$f" -ne 0 ] && problems+=("QEMU $arch")
     add "$p" "$f" "${s:-0}"
+    if [ "$arch" = arm64 ]; then
+      # The LAVA jobs' monitors over real console logs of this run: every KTAP
+      # case and the TESTBED status become LAVA test cases.
+      echo "== LAVA monitors on the console logs (tools/lava_check.py)"
+      for pair in qemu-arm64:arm64-el1 rpi4:rpi4-raspi4b; do
+        if out=$($PY tools/lava_check.py monitors tools/lava/${pair%%:*}.yaml build/logs/${pair#*:}.log 2>&1); then
+          echo "  $out"; add 1 0
+        else
+          echo "$out" | sed 's/^/  /'; add 0 1; problems+=("lava monitors ${pair#*:}")
+        fi
+      done
+    fi
     echo "== benchmark determinism $arch (bench=default twice under -icount: identical results)"
     rdir=build/bench-repeat/$arch; rm -rf "$rdir"
     if $PY tools/benchread.py qemu --arch $arch --config $arch-numa --bench default -o "$rdir/1" > build/logs/bench-$arch-1.txt 2>&1 &&
@@ -104,6 +123,22 @@ if [ $host_only -eq 0 ]; then
     if [ -z "$p" ]; then p=0; f=1; fi
     [ "$f" -ne 0 ] && problems+=("shell fuzzer $arch")
     add "$p" "$f"
+  done
+fi
+
+if [ $host_only -eq 0 ] && [ ${#arches[@]} -eq 2 ]; then
+  # make sdcard for both boards: the card's file list (mtools) and config.txt /
+  # boot script checked (tools/sdcard.py check).
+  for b in rpi4 visionfive2; do
+    echo "== SD card image $b"
+    if make --no-print-directory -s BOARD=$b BOOTARGS='test=boot' kernel > build/logs/kernel-$b.log 2>&1 &&
+       $PY tools/sdcard.py build --board $b --bootargs 'test=boot' -o build/$b/sdcard.img > build/logs/sdcard-$b.txt 2>&1 &&
+       $PY tools/sdcard.py check build/$b/sdcard.img --board $b --build-dir build --bootargs 'test=boot' >> build/logs/sdcard-$b.txt 2>&1; then
+      echo "  $(tail -1 build/logs/sdcard-$b.txt)"; add 1 0
+    else
+      sed 's/^/  /' build/logs/kernel-$b.log build/logs/sdcard-$b.txt | tail -15
+      add 0 1; problems+=("sdcard $b")
+    fi
   done
 fi
 

@@ -91,6 +91,12 @@ __noreturn void arch_exit(int code)
     case EXIT_NONE:
         break;
     }
+    /* Still here: no PSCI (Raspberry Pi 4 firmware without TF-A) or it
+     * returned. The TESTBED line above is the result; tools/runner.py stops
+     * at this line. */
+    printf("# parked: %s; the TESTBED line is the result\n",
+           exit_method == EXIT_NONE ? "no PSCI and no semihosting to power off with"
+                                    : "PSCI SYSTEM_OFF returned");
     for (;;)
         wfi();
 }

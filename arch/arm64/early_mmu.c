@@ -2,9 +2,11 @@
  * arm64 early identity map, enabled from entry.S before any C library call:
  * with the MMU off every access is Device-nGnRnE, where the unaligned loads
  * of picolibc's string routines fault. 39-bit VA (translation starts at
- * level 1), 1 GiB blocks: the first GiB (MMIO on QEMU virt) is Device, the
- * next three are Normal write-back. arch/arm64/mmu.c replaces this map with
- * one built from the device tree.
+ * level 1), 1 GiB blocks: one GiB is Device (BOARD_EARLY_DEVICE_GIB: the
+ * first, MMIO on QEMU virt; the fourth on the Raspberry Pi 4, whose
+ * peripherals sit below 4 GiB and RAM from 0), the other three Normal
+ * write-back. mmu/kernel_map.c replaces this map with one built from the
+ * device tree.
  * No library calls and no unaligned accesses in here.
  */
 #include <stdint.h>
@@ -15,13 +17,16 @@
 #define BLOCK_NORMAL        (1ULL | (0ULL << 2) | (3ULL << 8) | (1ULL << 10))
 #define BLOCK_DEVICE        (1ULL | (1ULL << 2) | (1ULL << 10) | (1ULL << 53) | (1ULL << 54))
 
+#ifndef BOARD_EARLY_DEVICE_GIB
+#define BOARD_EARLY_DEVICE_GIB 0
+#endif
+
 static uint64_t early_l1[512] __attribute__((aligned(4096)));
 
 void arm64_early_mmu_enable(void)
 {
-    early_l1[0] = 0 | BLOCK_DEVICE;
-    for (uint64_t g = 1; g < 4; g++)
-        early_l1[g] = (g << 30) | BLOCK_NORMAL;
+    for (uint64_t g = 0; g < 4; g++)
+        early_l1[g] = (g << 30) | (g == BOARD_EARLY_DEVICE_GIB ? BLOCK_DEVICE : BLOCK_NORMAL);
     uint64_t parange = read_sysreg(id_aa64mmfr0_el1) & 7;
     uint64_t tcr = 25                   /* T0SZ: 39-bit VA */
         | (1ULL << 8) | (1ULL << 10)    /* IRGN0, ORGN0: write-back */

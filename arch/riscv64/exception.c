@@ -34,6 +34,21 @@ extern char riscv_cboz_trial[];
 extern volatile bool riscv_cboz_trapped;
 void riscv_ipi(void);       /* arch/riscv64/smp.c */
 
+/* An illegal instruction at a fixup site (riscv_counter_read_safe in
+ * probe.S: a counter CSR the firmware hides) resumes at its fixup. */
+struct fixup_entry { uint64_t insn, target; };
+extern const struct fixup_entry __fixup_start[], __fixup_end[];
+
+static bool illegal_insn_fixup(struct trap_frame *f)
+{
+    for (const struct fixup_entry *e = __fixup_start; e < __fixup_end; e++)
+        if (e->insn == f->epc) {
+            f->epc = e->target;
+            return true;
+        }
+    return false;
+}
+
 void riscv_trap(struct trap_frame *f)
 {
     uint64_t c = f->cause;
@@ -42,6 +57,8 @@ void riscv_trap(struct trap_frame *f)
         f->epc += 4;
         return;
     }
+    if (c == CAUSE_ILLEGAL_INSN && illegal_insn_fixup(f))
+        return;
     if (c != CAUSE_INSN_PAGE_FAULT && c != CAUSE_LOAD_PAGE_FAULT && c != CAUSE_STORE_PAGE_FAULT) {
         if (c == (CAUSE_INTERRUPT | 1)) {   /* supervisor software interrupt: an IPI */
             riscv_ipi();

@@ -53,8 +53,30 @@
 .endm
 
     .section .text.boot, "ax"
+#ifdef BOARD_IMAGE_HEADER
+/*
+ * arm64 Image header (Linux Documentation/arch/arm64/booting.rst), for
+ * loaders that take an Image: the Raspberry Pi firmware (kernel8.img),
+ * U-Boot's booti, QEMU's -kernel on a raw image. The image runs at its link
+ * address: the loader must place it at RAM base + text_offset (the Pi's
+ * config.txt pins kernel_address to it).
+ */
+    .global _image_header
+_image_header:
+    b       _start                      /* code0 */
+    .long   0                           /* code1 */
+    .quad   BOARD_TEXT_OFFSET           /* text_offset */
+    .quad   __image_size                /* image_size: to __image_end, bss and stack included */
+    .quad   (1 << 1)                    /* flags: little-endian, 4 KiB pages, 2 MiB-aligned base */
+    .quad   0, 0, 0                     /* res2-res4 */
+    .ascii  "ARM\x64"                   /* magic */
+    .long   0                           /* res5 (no PE/COFF header) */
+#endif
+    .cfi_sections .debug_frame
     .global _start
 _start:
+    .cfi_startproc
+    .cfi_undefined x30                  /* outermost frame: no caller to unwind to */
     mov     x19, x0                     /* DTB pointer (or 0) */
     mov     x22, #0                     /* boot CPU */
     b       common_entry
@@ -266,9 +288,14 @@ el1_start:
     bl      arm64_early_mmu_enable
     mov     x0, x19
     mov     x1, x20
+    /* The outermost frame: a zero frame record (x29 = x30 = 0), so a
+     * debugger's backtrace ends here cleanly (the CFI below says the same). */
+    mov     x29, xzr
+    mov     x30, xzr
     bl      kmain
 7:  wfe
     b       7b
+    .cfi_endproc
 
 /*
  * A secondary CPU at EL1, MMU off, x19 = struct smp_boot_ctx (identity

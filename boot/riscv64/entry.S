@@ -4,8 +4,31 @@
  * in .text (linker/common.ld keeps .text.boot first).
  */
     .section .text.boot, "ax"
+#ifdef BOARD_IMAGE_HEADER
+/*
+ * RISC-V Image header (Linux Documentation/arch/riscv/boot-image-header.rst),
+ * for U-Boot's booti. The image runs at its link address: U-Boot must load
+ * it there (boards/<board>.mk, the boot script).
+ */
+    .global _image_header
+_image_header:
+    j       _start                      /* code0 (4 bytes: 32-bit jal x0) */
+    .balign 8                           /* code1 */
+    .quad   BOARD_TEXT_OFFSET           /* text_offset */
+    .quad   __image_size                /* image_size */
+    .quad   0                           /* flags: little-endian */
+    .long   2                           /* version 0.2 */
+    .long   0                           /* res1 */
+    .quad   0                           /* res2 */
+    .ascii  "RISCV\0\0\0"               /* magic (deprecated) */
+    .ascii  "RSC\x05"                    /* magic2 */
+    .long   0                           /* res3 (no PE/COFF header) */
+#endif
+    .cfi_sections .debug_frame
     .global _start
 _start:
+    .cfi_startproc
+    .cfi_undefined ra                   /* outermost frame: no caller to unwind to */
     /* No interrupts, no FP (the kernel is built without F/D). */
     csrw    sie, zero
     csrci   sstatus, 2
@@ -28,9 +51,14 @@ _start:
     csrw    stvec, t0
     mv      a0, s1          /* DTB */
     mv      a1, s0          /* hartid */
+    /* The outermost frame: fp (s0) = 0 and ra = 0 (set by the call to the
+     * return address; kmain never returns), so a debugger's backtrace ends
+     * at kmain's caller cleanly. */
+    li      s0, 0
     call    kmain
 3:  wfi
     j       3b
+    .cfi_endproc
 
 /*
  * Secondary harts (SBI HSM hart_start from boot/smp.c) start here in

@@ -9,6 +9,8 @@
 #   fdt-*.dtb   compiled from tests/fixtures/fdt-*.dts with dtc
 #   qemu-*.dtb  QEMU's own virt-machine DTBs, dumped by tests/fixtures/gen-qemu-dtbs.sh
 #               (needs qemu-system-aarch64, qemu-system-riscv64, opensbi)
+#   board-*.dtb the Raspberry Pi 4 and VisionFive 2 device trees from Debian's kernel
+#               packages (tools/boardfiles.py, fetched at set-up, never committed)
 
 HOST_OUT ?= build/host
 
@@ -24,7 +26,13 @@ FDT_QEMU_DTBS := $(FDT_QEMU_NAMES:%=$(FDT_FIXTURE_DIR)/%.dtb)
 
 HOST_TESTS += fdt
 fdt_SRCS := tests/host/test_fdt.c boot/fdt.c
-fdt_DEPS := $(FDT_DTS_DTBS) $(FDT_QEMU_DTBS)
+FDT_BOARD_NAMES := rpi4 visionfive2
+FDT_BOARD_DTBS := $(FDT_BOARD_NAMES:%=$(FDT_FIXTURE_DIR)/board-%.dtb)
+fdt_DEPS := $(FDT_DTS_DTBS) $(FDT_QEMU_DTBS) $(FDT_BOARD_DTBS)
+
+$(FDT_BOARD_DTBS): $(FDT_FIXTURE_DIR)/board-%.dtb: tools/boardfiles.py
+	@mkdir -p $(@D)
+	@src=$$(/usr/bin/python3 tools/boardfiles.py dtb $*) && cp "$$src" $@
 
 $(FDT_DTS_DTBS): $(FDT_FIXTURE_DIR)/%.dtb: tests/fixtures/%.dts
 	@mkdir -p $(@D)

@@ -253,6 +253,7 @@ struct model {
     int max_numa;
     struct mbus bus[DT_MAX_DEPTH + 1];
     int n_nodes, n_props;
+    char cpus_enable_method[DT_ENABLE_METHOD_MAX];
 };
 
 static bool has(char **props, int n, const char *name)
@@ -387,7 +388,7 @@ static void model_uart(struct model *m, const char *path, int d, char **props, i
     u->kind = kind;
     u->base = base[0];
     u->size = size[0];
-    u->reg_io_width = kind == DT_UART_PL011 ? 4 : 1;
+    u->reg_io_width = kind == DT_UART_NS16550 || kind == DT_UART_DW8250 ? 1 : 4;
     if (has(props, np, "reg-shift") && fg_cells(&m->g, path, "reg-shift", c, 8) == 1)
         u->reg_shift = c[0];
     if (has(props, np, "reg-io-width") && fg_cells(&m->g, path, "reg-io-width", c, 8) == 1)
@@ -462,6 +463,21 @@ static void model_node(struct model *m, const char *path, const char *name, int 
         strcpy(e->bootargs, s);
         free(s);
     }
+    if (d == 1 && has(props, np, "model")) {
+        s = fg_get(&m->g, "s", path, "model");
+        assert_non_null(s);
+        snprintf(e->model, sizeof(e->model), "%s", s);      /* cut to DT_MODEL_MAX-1 */
+        free(s);
+    }
+    if (d == 2 && model_path_match("/cpus", path)) {
+        m->cpus_enable_method[0] = 0;
+        if (has(props, np, "enable-method")) {
+            s = fg_get(&m->g, "s", path, "enable-method");
+            if (s && strlen(s) < DT_ENABLE_METHOD_MAX)
+                strcpy(m->cpus_enable_method, s);
+            free(s);
+        }
+    }
     if (d == 2 && model_path_match("/cpus", path) && has(props, np, "timebase-frequency")) {
         assert_int_equal(fg_cells(&m->g, path, "timebase-frequency", c, 64), 1);
         e->timebase_hz = c[0];
@@ -490,6 +506,21 @@ static void model_node(struct model *m, const char *path, const char *name, int 
                 strcpy(cpu->mmu_type, s);
             free(s);
         }
+        if (has(props, np, "enable-method")) {
+            s = fg_get(&m->g, "s", path, "enable-method");
+            assert_non_null(s);
+            if (strlen(s) < DT_ENABLE_METHOD_MAX)
+                strcpy(cpu->enable_method, s);
+            free(s);
+        } else {
+            strcpy(cpu->enable_method, m->cpus_enable_method);
+        }
+        if (has(props, np, "cpu-release-addr")) {
+            int n = fg_cells(&m->g, path, "cpu-release-addr", c, 64);
+            assert_true(n == 1 || n == 2);
+            cpu->release_addr = cells_val(c, (unsigned)n);
+        }
+        cpu->disabled = !status_ok;
     }
     if (has(props, np, "device_type") && fg_str_eq(m, path, "device_type", "memory") &&
         has(props, np, "reg")) {
@@ -550,9 +581,17 @@ static void model_node(struct model *m, const char *path, const char *name, int 
                 kind = DT_UART_PL011;
             else if (fg_compat(m, path, "ns16550a") || fg_compat(m, path, "ns16550"))
                 kind = DT_UART_NS16550;
+            else if (fg_compat(m, path, "snps,dw-apb-uart"))
+                kind = DT_UART_DW8250;
+            else if (fg_compat(m, path, "brcm,bcm2835-aux-uart"))
+                kind = DT_UART_BCM2835_AUX;
+            else if (fg_compat(m, path, "sifive,uart0"))
+                kind = DT_UART_SIFIVE;
             if (m->have_target && !m->target_seen && model_path_match(m->target, path)) {
                 m->target_seen = true;
                 is_target = true;
+                if (kind == DT_UART_NONE)
+                    e->stdout_unknown = true;
             }
             if (kind != DT_UART_NONE && is_target)
                 model_uart(m, path, d, props, np, kind, &m->uart_stdout, &m->ph_stdout,
@@ -563,6 +602,7 @@ static void model_node(struct model *m, const char *path, const char *name, int 
         }
     } else if (m->have_target && !m->target_seen && model_path_match(m->target, path)) {
         m->target_seen = true;
+        e->stdout_unknown = true;
     }
     (void)name;
 
@@ -722,6 +762,16 @@ static void compare_info(const char *tag, const struct dt_info *got, const struc
         snprintf(w, sizeof(w), "cpus[%d].mmu_type", i);
         CMP_STR(w, got->cpus[i].mmu_type, want->cpus[i].mmu_type);
     }
+    for (int i = 0; i < want->n_cpus && i < got->n_cpus; i++) {
+        snprintf(w, sizeof(w), "cpus[%d].enable_method", i);
+        CMP_STR(w, got->cpus[i].enable_method, want->cpus[i].enable_method);
+        snprintf(w, sizeof(w), "cpus[%d].release_addr", i);
+        CMP_NUM(w, got->cpus[i].release_addr, want->cpus[i].release_addr);
+        snprintf(w, sizeof(w), "cpus[%d].disabled", i);
+        CMP_NUM(w, got->cpus[i].disabled, want->cpus[i].disabled);
+    }
+    CMP_STR("model", got->model, want->model);
+    CMP_NUM("stdout_unknown", got->stdout_unknown, want->stdout_unknown);
     CMP_NUM("timebase_hz", got->timebase_hz, want->timebase_hz);
     CMP_NUM("n_numa_nodes", got->n_numa_nodes, want->n_numa_nodes);
     for (int i = 0; i < DT_MAX_NODES; i++)
@@ -749,6 +799,8 @@ static const char *const all_fixtures[] = {
     "fdt-cells32.dtb", "fdt-numa.dtb", "fdt-fallback.dtb",
     "qemu-arm64.dtb", "qemu-arm64-numa.dtb", "qemu-arm64-append.dtb",
     "qemu-riscv64.dtb", "qemu-riscv64-numa.dtb", "qemu-riscv64-append.dtb",
+    /* the boards' own device trees, from Debian's kernel packages (tools/boardfiles.py) */
+    "board-rpi4.dtb", "board-visionfive2.dtb",
 };
 #define N_FIXTURES (sizeof(all_fixtures) / sizeof(all_fixtures[0]))
 
@@ -841,6 +893,9 @@ static void test_cells32_expected(void **state)
         e.cpus[i].node = -1;
     e.n_numa_nodes = 1;
     e.psci_smc = true;
+    strcpy(e.model, "fdt test: 32-bit cells");
+    for (int i = 0; i < 3; i++)
+        strcpy(e.cpus[i].enable_method, "psci");
     compare_info("fdt-cells32 (hand)", &got, &e);
 }
 
@@ -882,6 +937,7 @@ static void test_numa_expected(void **state)
     e.distance[0][1] = 25;
     e.distance[1][0] = 25;
     e.test_finisher_base = 0x100000;
+    e.cpus[2].disabled = true;                              /* status = "disabled" */
     compare_info("fdt-numa (hand)", &got, &e);
 }
 
@@ -954,6 +1010,44 @@ static void test_qemu_spot_checks(void **state)
 
 /* ------------------------------------------------------------------------ */
 /* dt_get_prop / header helpers                                              */
+
+/* The boards' device trees: what the kernel relies on, spelled out. */
+static void test_board_spot_checks(void **state)
+{
+    static struct dt_info d;
+    (void)state;
+    parse_fixture("board-rpi4.dtb", &d);
+    assert_string_equal(d.model, "Raspberry Pi 4 Model B");
+    assert_int_equal(d.uart.kind, DT_UART_BCM2835_AUX);     /* stdout-path = serial1 */
+    assert_int_equal(d.uart.base, 0xfe215040);              /* 0x7e215040 through /soc ranges */
+    assert_int_equal(d.uart.reg_io_width, 4);
+    assert_false(d.stdout_unknown);
+    assert_int_equal(d.n_cpus, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(d.cpus[i].id, (uint64_t)i);
+        assert_string_equal(d.cpus[i].enable_method, "spin-table");
+        assert_int_equal(d.cpus[i].release_addr, 0xd8 + 8 * (uint64_t)i);
+    }
+    assert_false(d.psci_hvc || d.psci_smc);                 /* no PSCI: park after TESTBED */
+    assert_int_equal(d.mem[0].base, 0);
+
+    parse_fixture("board-visionfive2.dtb", &d);
+    assert_string_equal(d.model, "StarFive VisionFive 2 v1.3B");
+    assert_int_equal(d.uart.kind, DT_UART_DW8250);
+    assert_int_equal(d.uart.base, 0x10000000);
+    assert_int_equal(d.uart.reg_shift, 2);
+    assert_int_equal(d.uart.reg_io_width, 4);
+    assert_int_equal(d.n_mem, 1);
+    assert_int_equal(d.mem[0].base, 0x40000000);
+    assert_int_equal(d.n_cpus, 5);
+    assert_true(d.cpus[0].disabled);                        /* the S7 monitor core */
+    assert_string_equal(d.cpus[0].mmu_type, "");
+    for (int i = 1; i < 5; i++) {
+        assert_false(d.cpus[i].disabled);
+        assert_string_equal(d.cpus[i].mmu_type, "riscv,sv39");   /* U74: Sv39 only */
+        assert_string_equal(d.cpus[i].isa, "rv64imafdc_zba_zbb");
+    }
+}
 
 static void test_get_prop(void **state)
 {
@@ -1992,6 +2086,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_numa_expected),
         cmocka_unit_test(test_fallback_expected),
         cmocka_unit_test(test_qemu_spot_checks),
+        cmocka_unit_test(test_board_spot_checks),
         cmocka_unit_test(test_get_prop),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_header_fields),

@@ -170,9 +170,21 @@ void ktest_crashed(const char *what)
     running = NULL;
 }
 
-static unsigned run_suite(const char *glob, const struct ktest_suite *s, unsigned suite_no,
-                          unsigned *failed_cases)
+/* KUnit-style counts (Documentation/dev-tools/kunit: "# <suite>: pass:N fail:N
+ * skip:N total:N" per suite, "# Totals: ..." at the end), so a board's serial
+ * log alone carries them. */
+struct ktap_counts { unsigned pass, fail, skip; };
+
+static void print_counts(const char *indent, const char *what, const struct ktap_counts *c)
 {
+    printf("%s# %s: pass:%u fail:%u skip:%u total:%u\n", indent, what, c->pass, c->fail, c->skip,
+           c->pass + c->fail + c->skip);
+}
+
+static unsigned run_suite(const char *glob, const struct ktest_suite *s, unsigned suite_no,
+                          unsigned *failed_cases, struct ktap_counts *totals)
+{
+    struct ktap_counts sc = { 0, 0, 0 };
     size_t n = selected_cases(glob, s);
     printf("    KTAP version 1\n    # Subtest: %s\n    1..%lu\n", s->name, (unsigned long)n);
     const char *skip_all = s->setup ? s->setup() : NULL;
@@ -202,13 +214,20 @@ static unsigned run_suite(const char *glob, const struct ktest_suite *s, unsigne
         }
         if (t.failed) {
             failed++;
+            sc.fail++;
             printf("    not ok %u %s\n", no, c->name);
         } else if (t.skipped) {
+            sc.skip++;
             printf("    ok %u %s # SKIP %s\n", no, c->name, t.skip_reason);
         } else {
+            sc.pass++;
             printf("    ok %u %s\n", no, c->name);
         }
     }
+    print_counts("    ", s->name, &sc);
+    totals->pass += sc.pass;
+    totals->fail += sc.fail;
+    totals->skip += sc.skip;
     if (!skip_all && s->teardown)
         s->teardown();
     *failed_cases += failed;
@@ -230,13 +249,15 @@ int ktest_run(const char *glob)
     boot_report_first_test();
     printf("KTAP version 1\n1..%u\n", nsuites);
     unsigned no = 0, failed_cases = 0;
+    struct ktap_counts totals = { 0, 0, 0 };
     for (const struct ktest_suite *const *sp = __ktest_start; sp < __ktest_end; sp++) {
         const struct ktest_suite *s = *sp;
         if (!selected_cases(glob, s))
             continue;
         no++;
-        unsigned f = run_suite(glob, s, no, &failed_cases);
+        unsigned f = run_suite(glob, s, no, &failed_cases, &totals);
         printf("%s %u %s\n", f ? "not ok" : "ok", no, s->name);
     }
+    print_counts("", "Totals", &totals);
     return (int)failed_cases;
 }

@@ -196,6 +196,26 @@ class Report(unittest.TestCase):
         md, _ = benchread.render_report(board, "board")
         self.assertNotIn("icount", md)
 
+    def test_icount_and_board_cycles_never_share_a_column(self):
+        board = [dict(r, icount=False, machine="Raspberry-Pi-4-Model-B") for r in fx.RESULTS]
+        md, _ = benchread.render_report(list(fx.RESULTS) + board, "mixed")
+        qemu_part, board_part = md.split("# Hardware counters: cycles are the CPU's cycle counter")
+        self.assertIn("# QEMU -icount: cycles are instruction counts", qemu_part)
+        # each part: one target, so no mixed "target" column; both parts hold every benchmark
+        self.assertNotIn("| target |", md)
+        self.assertEqual(qemu_part.count("| per-page |"), board_part.count("| per-page |"))
+        self.assertGreater(board_part.count("| per-page |"), 0)
+        self.assertIn("machine Raspberry-Pi-4-Model-B", md.split("\n\n")[2])
+
+    def test_compare_skips_cycles_across_icount(self):
+        board = [dict(r, icount=False) for r in fx.RESULTS]
+        for r in board:
+            r["cycles"] = {k: v * 3 for k, v in r["cycles"].items()}
+        regs, imps, same, _, _ = benchread.compare(fx.RESULTS, board, 0.05, skip=("cycles", "time_ns"))
+        self.assertFalse(any(m == "cycles" for _, m, *_ in regs + imps))
+        regs, _, _, _, _ = benchread.compare(fx.RESULTS, board, 0.05)
+        self.assertTrue(any(m == "cycles" for _, m, *_ in regs))
+
     def test_missing_baseline_is_flagged(self):
         only_range = [r for r in fx.RESULTS if r["variant"] == "range"]
         md, warnings = benchread.render_report(only_range)

@@ -29,12 +29,13 @@ ok 1 boot
     ok 1 map
     ok 2 write_fault
 ok 2 mmu
+# Totals: pass:3 fail:0 skip:1 total:4
 TESTBED: status=pass
 """
 
 FAILING = PASSING.replace("    ok 2 write_fault", "    # expected fault at 0x1000\n"
                           "    not ok 2 write_fault").replace("ok 2 mmu", "not ok 2 mmu") \
-    .replace("status=pass", "status=fail")
+    .replace("status=pass", "status=fail").replace("pass:3 fail:0", "pass:2 fail:1")
 
 CRASH = """\
 KTAP version 1
@@ -270,6 +271,38 @@ class Judge(unittest.TestCase):
         v = runner.judge("c", lines(PASSING), None, hung=True)
         self.assertTrue(any("did not exit" in p for p in v.problems))
 
+    def test_totals_must_agree_with_ktap(self):
+        v = runner.judge("c", lines(PASSING.replace("pass:3 fail:0", "pass:4 fail:0")), 0)
+        self.assertFalse(v.ok)
+        self.assertIn("disagrees with its KTAP lines", " ".join(v.problems))
+        v = runner.judge("c", lines(PASSING.replace("total:4", "total:5")), 0)
+        self.assertFalse(v.ok)
+
+    def test_totals_line_required(self):
+        v = runner.judge("c", lines(PASSING.replace("# Totals: pass:3 fail:0 skip:1 total:4\n", "")), 0)
+        self.assertFalse(v.ok)
+        self.assertIn("no '# Totals:", " ".join(v.problems))
+
+    def test_board_config(self):
+        c = runner.parse_conf_text("pi | rpi4 | -M raspi4b | test=boot\n")[0]
+        self.assertEqual((c.arch, c.board), ("arm64", "rpi4"))
+        cmd = runner.build_command(c, "build/rpi4/kernel8.img", dtb="pi4.dtb")
+        self.assertNotIn("-semihosting", cmd)
+        self.assertEqual(cmd[cmd.index("-dtb") + 1], "pi4.dtb")
+        self.assertEqual(cmd[cmd.index("-append") + 1], "test=boot")
+        self.assertEqual(runner.kernel_path("build", c), os.path.join("build", "rpi4", "kernel8.img"))
+
+    def test_icount_off(self):
+        c = runner.parse_conf_text("x | riscv64 | -M virt -icount off | test=boot\n")[0]
+        cmd = runner.build_command(c, "k.elf")
+        self.assertNotIn("-icount", cmd)
+        self.assertNotIn("off", cmd)
+
+    def test_qemu_warnings_are_not_errors(self):
+        v = runner.judge("c", ["qemu-system-aarch64: warning: bcm2711 dtc: x has been disabled!"]
+                         + lines(PASSING), 0)
+        self.assertTrue(v.ok, v.problems)
+
     def test_failure_output_shows_last_30_lines(self):
         import io
         console = [f"noise {i}" for i in range(100)] + lines(FAILING)
@@ -278,8 +311,8 @@ class Judge(unittest.TestCase):
         runner.print_failure(v, console, out)
         text = out.getvalue()
         self.assertIn("last 30 console line(s)", text)
-        self.assertNotIn("noise 85\n", text)
-        self.assertIn("noise 86\n", text)
+        self.assertNotIn("noise 86\n", text)
+        self.assertIn("noise 87\n", text)
         self.assertIn("not ok mmu.write_fault: expected fault at 0x1000", text)
 
     def test_qemu_error_is_reported(self):
@@ -392,7 +425,7 @@ class EndToEnd(unittest.TestCase):
         out = p.stdout.strip().splitlines()
         self.assertEqual(out[-1], "4 passed, 2 failed")
         self.assertIn("not ok mmu.write_fault: expected fault at 0x1000", p.stdout)
-        self.assertIn("last 16 console line(s)", p.stdout)
+        self.assertIn("last 17 console line(s)", p.stdout)
         self.assertNotIn("Traceback", p.stderr)
 
     def test_timeout_kills_process_group(self):
@@ -479,6 +512,21 @@ class RunQemu(unittest.TestCase):
                               is_final=lambda l: "TESTBED" in l, grace=0.5)
         self.assertTrue(res.hung)
         self.assertLess(res.elapsed, 10)
+
+    def test_parked_kernel_is_stopped_and_judged_by_its_line(self):
+        script = ("echo 'TESTBED: status=fail code=1'; echo '# parked: no PSCI'; sleep 30 & wait")
+        res = runner.run_qemu(["sh", "-c", script], 20, is_final=lambda l: "TESTBED" in l,
+                              grace=15, is_parked=lambda l: runner.PARKED_RE.match(l) is not None)
+        self.assertTrue(res.parked)
+        self.assertFalse(res.hung)
+        self.assertLess(res.elapsed, 10)
+        self.assertEqual(runner.parked_exit_status(res.lines), 1)
+        # A "# parked:" line before the final line is ordinary output.
+        res = runner.run_qemu(["sh", "-c", "echo '# parked: early'; exit 0"], 20,
+                              is_final=lambda l: "TESTBED" in l,
+                              is_parked=lambda l: runner.PARKED_RE.match(l) is not None)
+        self.assertFalse(res.parked)
+        self.assertEqual(res.exit_status, 0)
 
 
 if __name__ == "__main__":

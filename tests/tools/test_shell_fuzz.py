@@ -30,6 +30,22 @@ class ModelLine(unittest.TestCase):
             self.assertEqual(sf.model_line(seq + b"vma"), ("ok", "vma"), seq)
             self.assertEqual(sf.model_line(b"v" + seq + b"ma"), ("ok", "vma"), seq)
         self.assertEqual(sf.model_line(b"\x1b[A"), ("ok", ""))
+
+    def test_history(self):
+        h = []
+        for raw in (b"vma", b"mm list", b"mm list", b"pte 0x2000000000"):
+            sf.history_add(h, *sf.model_line(raw, h))
+        self.assertEqual(h, ["vma", "mm list", "pte 0x2000000000"])     # no repeats
+        self.assertEqual(sf.model_line(b"\x1b[A", h), ("ok", "pte 0x2000000000"))
+        self.assertEqual(sf.model_line(b"\x1b[A\x1b[A\x1b[A\x1b[A", h), ("ok", "vma"))
+        self.assertEqual(sf.model_line(b"\x1b[A\x1b[A\x1b[B", h), ("ok", "pte 0x2000000000"))
+        self.assertEqual(sf.model_line(b"\x1bOA\x1bOB", h), ("ok", ""))
+        self.assertEqual(sf.model_line(b"x\x1b[A", h), ("ok", "pte 0x2000000000"))
+        self.assertEqual(sf.model_line(b"\x1b[1A", h), ("ok", ""))      # with a parameter: ignored
+        for i in range(20):
+            sf.history_add(h, "ok", "c%d" % i)
+        self.assertEqual(len(h), sf.HISTORY_MAX)
+        self.assertEqual(sf.model_line(b"\x1b[A" * 20, h), ("ok", "c12"))
         # a control byte ends a sequence and is then judged as usual
         self.assertEqual(sf.model_line(b"\x1b[1\x02vma"), ("bad", 2))
 
