@@ -66,11 +66,29 @@ void smp_boot(void)
         printf("# smp: %d CPUs listed; this arch runs on CPU 0 only (no SMP support yet)\n", dt->n_cpus);
         return;
     }
-    arch_ipi_init();
+    bool ipi_ready = false;         /* the interrupt controller, once a CPU is to start */
     unsigned next = 1;
     for (int i = 0; i < dt->n_cpus; i++) {
         if (dt->cpus[i].id == cpus[0].hwid)
             continue;
+        const struct dt_cpu *dc = &dt->cpus[i];
+        if (dc->disabled) {
+            printf("# smp: cpu with id 0x%llx is disabled in the device tree: left off\n",
+                   (unsigned long long)dc->id);
+            continue;
+        }
+        if (strcmp(dc->enable_method, "spin-table") == 0) {
+            /* Raspberry Pi 4 without Trusted Firmware: no PSCI. */
+            printf("# smp: cpu with id 0x%llx waits in the firmware's spin table (release address "
+                   "0x%llx): left there (spin-table release is not implemented)\n",
+                   (unsigned long long)dc->id, (unsigned long long)dc->release_addr);
+            continue;
+        }
+        if (!arch_cpu_can_join(dc)) {
+            printf("# smp: cpu with id 0x%llx left off: %s\n", (unsigned long long)dc->id,
+                   arch_cpu_cannot_join_why(dc));
+            continue;
+        }
         if (next >= SMP_MAX_CPUS || next >= limit) {
             printf("# smp: cpu with id 0x%llx left off (%s %u CPUs)\n",
                    (unsigned long long)dt->cpus[i].id,
@@ -81,6 +99,10 @@ void smp_boot(void)
         c->id = next;
         c->hwid = dt->cpus[i].id;
         c->stack_top = (uint64_t)(uintptr_t)(secondary_stacks[next - 1] + SECONDARY_STACK);
+        if (!ipi_ready) {
+            arch_ipi_init();
+            ipi_ready = true;
+        }
         long err = arch_cpu_start(c);
         if (err) {
             printf("# smp: error: cpu %u (id 0x%llx) did not start: %s (%ld)\n", next,

@@ -84,6 +84,11 @@ static inline uint32_t smp_online_mask(void) { return smp_nr_cpus >= 32 ? ~0u : 
  * (SBI RFENCE remote_sfence_vma[_asid]) on the harts in hart_mask, size 0
  * = the whole address space (ASID 0: every ASID). */
 void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size);
+/* Whether a CPU the device tree lists can run this kernel (riscv: a hart
+ * with no MMU, such as sifive_u's E51 monitor core, cannot); why not. */
+struct dt_cpu;
+bool arch_cpu_can_join(const struct dt_cpu *c);
+const char *arch_cpu_cannot_join_why(const struct dt_cpu *c);
 /* Whether this arch starts secondary CPUs at all (arm: not yet). */
 bool arch_smp_supported(void);
 /* Start CPU c at the secondary entry; 0 or the firmware's error code. */

@@ -8,6 +8,7 @@
  */
 #include "boot/kernel.h"
 #include "boot/smp.h"
+#include "boot/fdt.h"
 
 static struct cpu *the_cpu;
 
@@ -30,3 +31,6 @@ void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t star
     (void)hart_mask, (void)asid, (void)start, (void)size;
     panic("arch_firmware_remote_fence: no firmware shootdown on arm");
 }
+
+bool arch_cpu_can_join(const struct dt_cpu *c) { (void)c; return true; }
+const char *arch_cpu_cannot_join_why(const struct dt_cpu *c) { (void)c; return ""; }

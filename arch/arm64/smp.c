@@ -316,3 +316,6 @@ void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t star
     (void)hart_mask, (void)asid, (void)start, (void)size;
     panic("arch_firmware_remote_fence: no firmware shootdown on arm64");
 }
+
+bool arch_cpu_can_join(const struct dt_cpu *c) { (void)c; return true; }
+const char *arch_cpu_cannot_join_why(const struct dt_cpu *c) { (void)c; return ""; }

@@ -19,6 +19,7 @@
  */
 #include "boot/kernel.h"
 #include "boot/smp.h"
+#include "boot/fdt.h"
 #include <asm/sysreg.h>
 
 #define SBI_EXT_HSM     0x48534D
@@ -151,4 +152,16 @@ void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t star
         sbi_call5(0x52464E43, 2, (long)hart_mask, 0, st, sz, asid);
     else
         sbi_call5(0x52464E43, 1, (long)hart_mask, 0, st, sz, 0);
+}
+
+/* A hart without an MMU (no mmu-type, or "riscv,none": sifive_u's and the
+ * JH7110's E51/S7 monitor core) cannot run a kernel that translates. */
+bool arch_cpu_can_join(const struct dt_cpu *c)
+{
+    return c->mmu_type[0] && strcmp(c->mmu_type, "riscv,none") != 0;
+}
+const char *arch_cpu_cannot_join_why(const struct dt_cpu *c)
+{
+    (void)c;
+    return "the device tree gives it no MMU (mmu-type)";
 }
