@@ -126,7 +126,8 @@ if [ $host_only -eq 0 ]; then
   done
 fi
 
-if [ $host_only -eq 0 ] && [ ${#arches[@]} -eq 2 ]; then
+# (on a full run: every arch, the boards' arm64 and riscv64 among them)
+if [ $host_only -eq 0 ] && [[ " ${arches[*]} " == *" arm64 "* ]] && [[ " ${arches[*]} " == *" riscv64 "* ]]; then
   # make sdcard for both boards: the card's file list (mtools) and config.txt /
   # boot script checked (tools/sdcard.py check).
   for b in rpi4 visionfive2; do
