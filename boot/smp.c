@@ -129,8 +129,9 @@ void smp_boot(void)
             printf("# smp: note: cpu %u is missing; tests that need %u CPUs skip\n", i, i + 1);
     tlb_nr_cpus = smp_nr_cpus;
     const char *sd = bootarg_value("shootdown");
-    if (sd)
-        tlb_params.shootdown = (enum tlb_shootdown)tlb_shootdown_parse(sd);
+    int method = sd ? tlb_shootdown_parse(sd) : -1;
+    if (method >= 0)            /* boot arguments were checked against this arch's choices */
+        tlb_params.shootdown = (enum tlb_shootdown)method;
     arch_irq_enable();
 }
 
@@ -195,15 +196,20 @@ bool smp_secondary_fault(const struct fault_info *fi, enum fault_result *r)
         int level;
         pte_t *e = pt_lookup(c->pt, fi->addr, &level);
         pte_t v = e ? pte_read_once(e) : 0;
-        unsigned need = fi->access == ACCESS_WRITE ? HWP_WRITE : HWP_READ;
+        unsigned need = fi->access == ACCESS_WRITE ? HWP_WRITE
+                      : fi->access == ACCESS_EXEC ? HWP_KEXEC : HWP_READ;
         unsigned have = e ? pte_hw_perms(v, mmu_caps.hw_af, mmu_caps.hw_dirty) : 0;
         uint64_t page = fi->addr & ~(uint64_t)4095;
         if ((have & need) == need && !(c->spurious_va == page && c->spurious_repeat >= 4)) {
             c->spurious_repeat = c->spurious_va == page ? c->spurious_repeat + 1 : 1;
             c->spurious_va = page;
             c->spurious++;
+            /* The stale entry may be a cached invalid one that is global
+             * (riscv protnone entries carry G): the fence that reaches it
+             * (riscv rs2 = x0; arm64 never caches a faulting entry). */
             arch_tlb_local_pre();
-            arch_tlbi_page_local(c->pt->asid, page, true);
+            unsigned bars = 0;
+            arch_flush_local_page(c->pt->asid, page, &bars);
             arch_tlb_local_post();
             *r = FAULT_HANDLED;
             return true;

@@ -74,10 +74,17 @@ void asid_after_switch(struct mm *mm)
     if (nr_asids == 0 || flush_pending) {
         /* Every ASID (all of them shared or just reissued): the whole TLB,
          * global kernel entries included (they are unchanged, so that only
-         * costs refills). */
-        tlb_pre_invalidate();
-        tlbi_all();
-        tlb_post_invalidate();
+         * costs refills). With other CPUs online, on every CPU that may hold
+         * entries (ASID 0's mask: every CPU that ran): riscv's sfence.vma is
+         * local, and a hart that ran an old mm under a reissued ASID would
+         * otherwise keep its translations (R8). */
+        if (tlb_nr_cpus > 1) {
+            flush_tlb_asid_everywhere(0);
+        } else {
+            tlb_pre_invalidate();
+            tlbi_all();
+            tlb_post_invalidate();
+        }
         asid_stats.switch_flushes++;
         flush_pending = false;
     }

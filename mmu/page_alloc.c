@@ -760,7 +760,7 @@ phys_addr_t palloc_alloc(unsigned order, int node, unsigned flags)
 {
     /* The common case first: a single page from the first node tried
      * (pcp_high is 0 until palloc_init() has run). */
-    if (order == 0 && pcp_high && node < PA_MAX_NODES) {
+    if (order == 0 && pcp_high && node >= -1 && node < PA_MAX_NODES) {
         struct pa_node *n = &nodes[node < 0 ? 0 : node];
         if (n->pcp)
             return alloc_finish(pcp_pop(n), 0, flags);
