@@ -206,11 +206,11 @@ bool smp_secondary_fault(const struct fault_info *fi, enum fault_result *r)
             c->spurious++;
             /* The stale entry may be a cached invalid one that is global
              * (riscv protnone entries carry G): the fence that reaches it
-             * (riscv rs2 = x0; arm64 never caches a faulting entry). */
-            arch_tlb_local_pre();
-            unsigned bars = 0;
+             * (riscv rs2 = x0; arm64 never caches a faulting entry).
+             * arch_flush_local_page() issues its own barriers (arm64 DSB
+             * NSHST / TLBI VALE1 / DSB NSH; ISB; riscv none needed). */
+            unsigned bars;
             arch_flush_local_page(c->pt->asid, page, &bars);
-            arch_tlb_local_post();
             *r = FAULT_HANDLED;
             return true;
         }
