@@ -5,10 +5,15 @@
 #include "boot/bootargs.h"
 #include "mmu/tlb.h"
 #include "mmu/pgtable.h"
+#include "mmu/mm_internal.h"
 #include <asm/mmu.h>
 #include <asm/counters.h>
 
 struct cpu cpus[SMP_MAX_CPUS];
+_Static_assert(__builtin_offsetof(struct cpu, ev) == 0, "the per-CPU register points at the event counters");
+_Static_assert(__builtin_offsetof(struct cpu, id) == EV_COUNT * sizeof(uint64_t),
+               "mm_cpu_id() reads the id right after the event counters");
+_Static_assert(SMP_MAX_CPUS <= MM_MAX_CPUS, "the mm layer's per-CPU state covers every CPU");
 unsigned smp_nr_cpus = 1;
 unsigned smp_nr_listed = 1;
 
@@ -177,9 +182,22 @@ void smp_ipi_received(void)
 {
     struct cpu *c = this_cpu();
     uint32_t why = __atomic_exchange_n(&c->ipi_pending, 0, __ATOMIC_ACQUIRE);
+    if (!why)
+        return;         /* already served by spin_wait() (the interrupt came after) */
     if (why & IPI_SHOOTDOWN)
         tlb_shootdown_ipi();
     __atomic_store_n(&c->ipis_received, c->ipis_received + 1, __ATOMIC_RELEASE);
+}
+
+/* Between tries at a lock (mmu/spinlock.h) or while waiting for the other
+ * CPUs: serve a request addressed to this CPU even with its interrupts
+ * masked (a fault handler's), since its sender may be the holder waiting
+ * for this CPU; then let the next vCPU run (-icount round robin). */
+void spin_wait(void)
+{
+    if (__atomic_load_n(&this_cpu()->ipi_pending, __ATOMIC_RELAXED))
+        smp_ipi_received();
+    arch_cpu_relax();
 }
 
 bool smp_secondary_fault(const struct fault_info *fi, enum fault_result *r)
@@ -187,6 +205,11 @@ bool smp_secondary_fault(const struct fault_info *fi, enum fault_result *r)
     struct cpu *c = this_cpu();
     if (c->id == 0)
         return false;
+    if (c->mm && mm_handle_fault_in(c->mm, fi) == FAULT_HANDLED) {
+        __atomic_store_n(&c->mm_faults, c->mm_faults + 1, __ATOMIC_RELEASE);
+        *r = FAULT_HANDLED;
+        return true;
+    }
     /* A spurious fault: the entry already allows the access, this CPU's TLB
      * still holds an older one that does not (permissions were raised
      * without a shootdown, which needs none). As Linux's

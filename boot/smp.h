@@ -7,23 +7,31 @@
  * Secondary CPUs run no mm code of their own accord: they idle until CPU 0
  * hands them a function (smp_call_start), and answer IPIs (TLB shootdown
  * requests, pings). A fault a secondary takes while running such a
- * function never reaches the mm's fault handler: it is recorded in that
- * CPU's struct cpu and the access is failed through the probe fixups
- * (tests count the faults their workers took).
+ * function goes to the mm's fault handler if the worker named its mm
+ * (struct cpu .mm: hint faults, migrations and first touches then happen
+ * on that CPU, under the mm's page-table lock); otherwise, or if the
+ * handler cannot resolve it, it is recorded in that CPU's struct cpu and
+ * the access is failed through the probe fixups (tests count the faults
+ * their workers took).
  */
 #ifndef BOOT_SMP_H
 #define BOOT_SMP_H
 #include <stdbool.h>
 #include <stdint.h>
 #include "boot/trap.h"
+#include "mmu/events.h"
 
 struct pgtable;
+struct mm;
 
 #define SMP_MAX_CPUS 8
 
 typedef void (*smp_fn_t)(void *arg);
 
 struct cpu {
+    /* First: the per-CPU register points here, and mmu/events.h counts
+     * through it (ev_this_cpu). */
+    uint64_t ev[EV_COUNT];
     unsigned id;                    /* logical: 0 = boot CPU */
     uint64_t hwid;                  /* MPIDR affinity (arm64) / hart id (riscv) */
     volatile int online;
@@ -34,6 +42,11 @@ struct cpu {
     volatile uint64_t call_seq, done_seq;
     /* the address space a worker runs in (NULL: the kernel's table) */
     struct pgtable *pt;
+    /* set by a worker that wants its faults handled by that mm's fault
+     * handler (NUMA hint faults, first touch...) as CPU 0's are; NULL:
+     * faults are only recorded and the access fails */
+    struct mm *mm;
+    volatile uint64_t mm_faults;    /* faults the mm's handler resolved here */
     /* faults taken while running a handed-over function */
     volatile uint64_t faults, spurious;
     uint64_t spurious_va;

@@ -2,7 +2,15 @@
 #include <string.h>
 #include "mmu/events.h"
 
-uint64_t mm_events[MAX_CPUS][EV_COUNT];
+#ifdef HOST_TEST
+uint64_t mm_events_host[EV_COUNT];
+#define NR_EV_CPUS 1
+static uint64_t *ev_cpu(unsigned c) { (void)c; return mm_events_host; }
+#else
+#include "boot/smp.h"
+#define NR_EV_CPUS SMP_MAX_CPUS
+static uint64_t *ev_cpu(unsigned c) { return cpus[c].ev; }
+#endif
 
 const char *const mm_event_names[EV_COUNT] = {
     [EV_PTE_STORE] = "pte_stores", [EV_TLBI_PAGE] = "tlbi_page",
@@ -14,14 +22,32 @@ const char *const mm_event_names[EV_COUNT] = {
     [EV_FAULT_RESOLVED] = "fault_resolved",
 };
 
-void ev_reset(void) { memset(mm_events, 0, sizeof(mm_events)); }
+/* Resetting while other CPUs count would race with their increments:
+ * called between tests, with the other CPUs idle. */
+void ev_reset(void)
+{
+    for (unsigned c = 0; c < NR_EV_CPUS; c++)
+        memset(ev_cpu(c), 0, EV_COUNT * sizeof(uint64_t));
+}
 
-void ev_snapshot(struct ev_snapshot *s) { memcpy(s->v, mm_events[0], sizeof(s->v)); }
+uint64_t ev_get(enum mm_event e)
+{
+    uint64_t n = 0;
+    for (unsigned c = 0; c < NR_EV_CPUS; c++)
+        n += __atomic_load_n(&ev_cpu(c)[e], __ATOMIC_RELAXED);
+    return n;
+}
+
+void ev_snapshot(struct ev_snapshot *s)
+{
+    for (int i = 0; i < EV_COUNT; i++)
+        s->v[i] = ev_get((enum mm_event)i);
+}
 
 void ev_delta(const struct ev_snapshot *since, struct ev_snapshot *d)
 {
     for (int i = 0; i < EV_COUNT; i++)
-        d->v[i] = mm_events[0][i] - since->v[i];
+        d->v[i] = ev_get((enum mm_event)i) - since->v[i];
 }
 
 uint64_t ev_tlbi_total(const struct ev_snapshot *s)

@@ -1,7 +1,7 @@
 /*
  * Event counters: every PTE store, TLB invalidate, barrier, page-table page
  * and fault is counted, so tests and benchmarks assert on events instead of
- * guessing. Per CPU (only CPU 0 runs today), resettable.
+ * guessing. Per CPU, summed when read; resettable.
  */
 #ifndef MMU_EVENTS_H
 #define MMU_EVENTS_H
@@ -26,13 +26,26 @@ enum mm_event {
     EV_COUNT
 };
 
-#define MAX_CPUS 1
-extern uint64_t mm_events[MAX_CPUS][EV_COUNT];
 extern const char *const mm_event_names[EV_COUNT];
 
-static inline void ev_inc(enum mm_event e) { mm_events[0][e]++; }
-static inline void ev_add(enum mm_event e, uint64_t n) { mm_events[0][e] += n; }
-static inline uint64_t ev_get(enum mm_event e) { return mm_events[0][e]; }
+/*
+ * Per CPU: each CPU counts into its own array, found through the per-CPU
+ * register (arm64 TPIDR_EL1, riscv sscratch, arm TPIDRPRW: the CPU's
+ * struct cpu, whose first member is the array, boot/smp.h), so counting
+ * needs no atomics and costs what a global counter does. Readers sum over
+ * the CPUs. The host tests have one CPU.
+ */
+#ifdef HOST_TEST
+extern uint64_t mm_events_host[EV_COUNT];
+static inline uint64_t *ev_this_cpu(void) { return mm_events_host; }
+#else
+#include <asm/percpu.h>
+static inline uint64_t *ev_this_cpu(void) { return (uint64_t *)arch_percpu_base(); }
+#endif
+
+static inline void ev_inc(enum mm_event e) { ev_this_cpu()[e]++; }
+static inline void ev_add(enum mm_event e, uint64_t n) { ev_this_cpu()[e] += n; }
+uint64_t ev_get(enum mm_event e);       /* summed over the CPUs */
 
 struct ev_snapshot { uint64_t v[EV_COUNT]; };
 void ev_reset(void);

@@ -15,15 +15,23 @@
 #include "boot/trap.h"
 #include "mmu/contpte.h"
 
-/* The address of a spurious fault, remembered only until the next fault:
- * the same spurious fault twice in a row is a loop, not a stale entry. */
-static uint64_t last_spurious = ~0ULL, prev_spurious = ~0ULL;
+/* Per CPU: the address (and entry) of this CPU's last spurious fault,
+ * remembered only until its next fault, and how many times in a row. */
+static uint64_t last_spurious_cpu[MM_MAX_CPUS] = { [0 ... MM_MAX_CPUS - 1] = ~0ULL };
+static uint64_t prev_spurious_cpu[MM_MAX_CPUS] = { [0 ... MM_MAX_CPUS - 1] = ~0ULL };
+#define last_spurious last_spurious_cpu[mm_cpu_id()]
+#define prev_spurious prev_spurious_cpu[mm_cpu_id()]
+static pte_t spurious_pte_cpu[MM_MAX_CPUS];
+static unsigned spurious_repeat_cpu[MM_MAX_CPUS];
+#define spurious_pte spurious_pte_cpu[mm_cpu_id()]
+#define spurious_repeat spurious_repeat_cpu[mm_cpu_id()]
+#define SPURIOUS_LIMIT 4
 
-int mm_last_fault_error;
+int mm_last_fault_error_cpu[MM_MAX_CPUS];
 
 static enum fault_result segv(void)
 {
-    mm_fault_stats.segv++;
+    FSTAT_ADD(segv, 1);
     mm_last_fault_error = MM_EFAULT;
     return FAULT_UNHANDLED;
 }
@@ -44,7 +52,7 @@ static int do_anonymous(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep
         /* Read: map the shared zero page read-only (Linux does too). */
         pte_t e = pte_mkyoung(pfn_pte(page_to_pfn(zero_page), pgprot_from_prot(PROT_READ, true)));
         mm_set_pte_new(mm, ptep, addr, e);
-        mm_fault_stats.anon_read++;
+        FSTAT_ADD(anon_read, 1);
         return 0;
     }
     /* Write: a large folio if the aligned block lies in the VMA and all its
@@ -88,7 +96,7 @@ static int do_anonymous(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep
     }
     head->refcount += (int32_t)n;               /* ... and its folio references, at once */
     head->flags |= PG_DIRTY;
-    mm_fault_stats.anon_write++;
+    FSTAT_ADD(anon_write, 1);
     return 0;
 }
 
@@ -112,11 +120,11 @@ static int do_shared(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, b
         e = pte_mkwrite(pte_mkdirty_sd(e));
         page_head(p)->flags |= PG_DIRTY;
         if (vma_wants_writenotify(v))
-            mm_fault_stats.write_notify++;
+            FSTAT_ADD(write_notify, 1);
     }
     mm_set_pte_new(mm, ptep, addr, e);
-    mm_fault_stats.anon_read += !write;
-    mm_fault_stats.anon_write += write;
+    FSTAT_ADD(anon_read, !write);
+    FSTAT_ADD(anon_write, write);
     return 0;
 }
 
@@ -150,7 +158,7 @@ static int do_wp_page_entry(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
         if (p)
             page_head(p)->flags |= PG_DIRTY;
         mm_relax_pte(mm, ptep, addr, pte_mkyoung(pte_mkwrite(pte_mkdirty_sd(old))));
-        mm_fault_stats.write_notify++;
+        FSTAT_ADD(write_notify, 1);
         return 0;
     }
     struct page *p = vm_normal_page(v, addr, old);
@@ -164,7 +172,7 @@ static int do_wp_page_entry(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
             p->flags |= PG_ANON_EXCLUSIVE;
             head->flags |= PG_DIRTY;
             mm_relax_pte(mm, ptep, addr, pte_mkyoung(pte_mkwrite(pte_mkdirty_sd(old))));
-            mm_fault_stats.wp_reuse++;
+            FSTAT_ADD(wp_reuse, 1);
             return 0;
         }
     }
@@ -183,7 +191,7 @@ static int do_wp_page_entry(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
     mm_replace_pte(mm, ptep, addr, e);
     if (p)
         page_remove_map(p);
-    mm_fault_stats.wp_copy++;
+    FSTAT_ADD(wp_copy, 1);
     return 0;
 }
 
@@ -213,7 +221,7 @@ static int handle_pte_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
         if (r < 0 || !marker)
             return r;
         pte_store(ptep, pte_mkuffd_wp(pte_wrprotect(pte_read_once(ptep))));  /* valid RO -> RO + sw bit */
-        mm_fault_stats.marker_fill++;
+        FSTAT_ADD(marker_fill, 1);
         return write && (v->flags & VM_UFFD_WP) ? uffd_fault_message(mm, addr, UFFD_MSG_WP | UFFD_MSG_WRITE) : 0;
     }
     if (pte_protnone(old))
@@ -231,46 +239,61 @@ static int handle_pte_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *
         n = pte_mkdirty_sd(n);
     if (n != old) {
         if (!pte_young(old))
-            mm_fault_stats.access_flag++;
+            FSTAT_ADD(access_flag, 1);
         else
-            mm_fault_stats.dirty_bit++;
+            FSTAT_ADD(dirty_bit, 1);
         if (write)
             page_head(vm_normal_page(v, addr, old) ?: zero_page)->flags |= PG_DIRTY;
         mm_relax_pte(mm, ptep, addr, n);
         return 0;
     }
-    /* Spurious: the PTE already allows this access (a stale TLB entry).
-     * Invalidate it here; the same spurious fault twice in a row means the
-     * hardware disagrees with this decoding: fail rather than loop. */
-    if (prev_spurious == addr) {
-        printf("# mm: repeated spurious %s fault at 0x%llx, pte 0x%llx\n", write ? "write" : "read",
-               (unsigned long long)addr, (unsigned long long)old);
-        return MM_EFAULT;
+    /* Spurious: the PTE already allows this access. On one CPU that is a
+     * stale TLB entry; with several it is also the common race in which
+     * another CPU resolved the same fault (or a later one: a new scan, a
+     * migration) while this one waited for the lock. Invalidate the local
+     * entry and retry. The hardware disagreeing with this decoding would
+     * loop: the same address faulting spuriously with the same entry
+     * SPURIOUS_LIMIT times in a row (no other CPU changed it meanwhile,
+     * or changed it back) fails the access instead. */
+    if (prev_spurious == addr && spurious_pte == old) {
+        if (++spurious_repeat >= SPURIOUS_LIMIT) {
+            printf("# mm: repeated spurious %s fault at 0x%llx, pte 0x%llx (%u times)\n",
+                   write ? "write" : "read", (unsigned long long)addr, (unsigned long long)old,
+                   spurious_repeat);
+            spurious_repeat = 0;
+            return MM_EFAULT;
+        }
+    } else {
+        spurious_repeat = 1;
     }
+    spurious_pte = old;
     last_spurious = addr;
     flush_local_page(mm->pt.asid, addr);
     return 0;
 }
 
-/* A fault in the managed window of the current address space. */
+/* A fault in the managed window of mm, on any CPU. The VMA is looked up
+ * under the page-table lock too: it also stands for mmap_lock (mm.h). */
 static __attribute__((noinline)) enum fault_result handle_mm_fault(struct mm *mm, const struct fault_info *fi,
                                                                    uint64_t addr)
 {
+    mm_lock(mm, "fault");
     struct vma *v = mm_find_vma(mm, addr);
     /* The kernel never executes user pages (arm64 PXN, riscv S-mode and U):
      * an exec fault here cannot be resolved. */
-    if (!v || !access_allowed(v, fi->access) || fi->access == ACCESS_EXEC)
+    if (!v || !access_allowed(v, fi->access) || fi->access == ACCESS_EXEC) {
+        mm_unlock(mm);
         return segv();
+    }
     prev_spurious = last_spurious;
     last_spurious = ~0ULL;
-    mm_lock(mm, "fault");
     mm_in_fault = true;
     int level;      /* one walk, allocating missing tables */
     pte_t *ptep = pt_walk(&mm->pt, addr, LEAF_LEVEL, true, &level);
     if (level != LEAF_LEVEL)
         ptep = NULL;
     int r = ptep ? handle_pte_fault(mm, v, addr, ptep, fi->access) : MM_ENOMEM;
-    if (mm->ptl.held)
+    if (mm->ptl.cpu == mm_cpu_id() + 1)     /* (a path that waits drops it) */
         mm_unlock(mm);
     pte_stores_visible();
     mm_in_fault = false;
@@ -285,11 +308,21 @@ static __attribute__((noinline)) enum fault_result handle_mm_fault(struct mm *mm
         return FAULT_UNHANDLED;
     }
     if (r == MM_ENOMEM) {
-        mm_fault_stats.oom++;
+        FSTAT_ADD(oom, 1);
         mm_last_fault_error = MM_ENOMEM;
         return FAULT_UNHANDLED;
     }
     return r == 0 ? FAULT_HANDLED : segv();
+}
+
+/* A fault another CPU took in mm (boot/smp.c: a worker that runs the mm's
+ * handler), with the same rules. */
+enum fault_result mm_handle_fault_in(struct mm *mm, const struct fault_info *fi)
+{
+    uint64_t addr = ALIGN_DOWN(fi->addr, PAGE_SIZE);
+    if (addr - MM_VA_BASE >= MM_VA_END - MM_VA_BASE)
+        return FAULT_UNHANDLED;
+    return handle_mm_fault(mm, fi, addr);
 }
 
 enum fault_result mm_handle_fault(const struct fault_info *fi)

@@ -21,20 +21,26 @@ static struct mm *current_mm;
 /* ---- locks ---- */
 void mm_lock(struct mm *mm, const char *who)
 {
-    /* One CPU: a held lock here means re-entry (a fault while the lock is
-     * held), which on SMP would deadlock: report it instead. */
-    if (mm->ptl.held)
-        panic("page-table lock of mm %d taken by %s while held by %s", mm->id, who, mm->ptl.owner);
-    mm->ptl.held = 1;
+    unsigned me = mm_cpu_id() + 1;
+    /* Held by this CPU: re-entry (a fault while the lock is held), which
+     * would spin forever: report it instead. */
+    if (mm->ptl.cpu == me)
+        panic("page-table lock of mm %d taken by %s while this CPU holds it for %s", mm->id, who,
+              mm->ptl.owner);
+    spin_lock(&mm->ptl.lock);
+    mm->ptl.cpu = me;
     mm->ptl.owner = who;
+    rule_check_lock_taken();
 }
 
 void mm_unlock(struct mm *mm)
 {
-    if (!mm->ptl.held)
-        panic("unlock of an unlocked page-table lock (mm %d)", mm->id);
-    mm->ptl.held = 0;
+    if (mm->ptl.cpu != mm_cpu_id() + 1)
+        panic("unlock of a page-table lock this CPU does not hold (mm %d)", mm->id);
+    rule_check_lock_dropped();
     mm->ptl.owner = NULL;
+    mm->ptl.cpu = 0;
+    spin_unlock(&mm->ptl.lock);
 }
 
 /* ---- VMA rules ---- */

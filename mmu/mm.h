@@ -49,7 +49,13 @@ struct vma {
 
 /* A page-table lock per address space: real even on one CPU (SMP is next).
  * mm_lock_held() is asserted on every path that reads-then-writes PTEs. */
-struct mm_lock { volatile int held; const char *owner; };
+/* The page-table lock of an address space (Linux's page_table_lock; here
+ * it also stands for mmap_lock: VMAs change under it too). `cpu` is the
+ * holder's CPU id + 1, 0 when free: written only by the holder, so a CPU
+ * reading its own id + 1 there holds the lock (re-entry, which would
+ * deadlock, is reported instead). */
+#include "mmu/spinlock.h"
+struct mm_lock { spinlock_t lock; volatile unsigned cpu; const char *owner; };
 
 #define MAX_MMS 32          /* address spaces that can exist at once */
 
@@ -183,9 +189,13 @@ struct mm_fault_stats {
              numa_migrated, access_flag, dirty_bit, segv, oom, uffd, marker_fill, devx_restore;
 };
 extern struct mm_fault_stats mm_fault_stats;
+/* Counted by whichever CPU handles the fault: atomically. */
+#define FSTAT_ADD(field, n) __atomic_fetch_add(&mm_fault_stats.field, (uint64_t)(n), __ATOMIC_RELAXED)
 /* Why the last fault the mm could not resolve failed: MM_EFAULT (no VMA or
  * not allowed: a segfault) or MM_ENOMEM (no memory for a page or a table). */
-extern int mm_last_fault_error;
+#define MM_MAX_CPUS 8        /* per-CPU state of the mm layer (boot/smp.h's SMP_MAX_CPUS fits) */
+extern int mm_last_fault_error_cpu[MM_MAX_CPUS];
+#define mm_last_fault_error (mm_last_fault_error_cpu[mm_cpu_id()])    /* this CPU's */
 
 /* Folios: the head page of a block of 2^order pages. */
 static inline unsigned folio_order(const struct page *head) { return head->order; }

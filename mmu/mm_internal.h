@@ -10,7 +10,8 @@
 /* ---- the page-table lock ---- */
 void mm_lock(struct mm *mm, const char *who);
 void mm_unlock(struct mm *mm);
-#define assert_locked(mm) do { if (!(mm)->ptl.held) panic("%s: page-table lock not held", __func__); } while (0)
+#define assert_locked(mm) do { if ((mm)->ptl.cpu != mm_cpu_id() + 1) \
+        panic("%s: page-table lock not held by this CPU", __func__); } while (0)
 
 /* ---- VMA rules (Linux names) ---- */
 static inline bool vma_soft_dirty_enabled(const struct vma *v) { return !(v->flags & VM_SOFTDIRTY); }
@@ -94,7 +95,9 @@ void devx_drop(struct mm *mm, uint64_t addr, pte_t old, struct tlb_gather *g);
 
 /* ---- fault handling, NUMA, batching ---- */
 enum fault_result mm_handle_fault(const struct fault_info *fi);
-extern bool mm_in_fault;     /* inside the fault handler: operations end with it */
+enum fault_result mm_handle_fault_in(struct mm *mm, const struct fault_info *fi);   /* any CPU */
+extern bool mm_in_fault_cpu[MM_MAX_CPUS];
+#define mm_in_fault (mm_in_fault_cpu[mm_cpu_id()])  /* this CPU is in the fault handler: operations end with it */
 int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bool write);
 /* Change the protection of [start, end) inside one VMA (mprotect.c). */
 long change_protection(struct mm *mm, struct vma *v, uint64_t start, uint64_t end,

@@ -7,7 +7,7 @@
 #include "mmu/contpte.h"
 
 static int numa_target = -1;
-bool mm_in_fault;        /* where hint faults migrate to (-1: never) */
+bool mm_in_fault_cpu[MM_MAX_CPUS];
 
 /* The protnone entry a scan leaves for a present one (keeping the dirty
  * state; under savedwrite, the write bit too: hardware ignores it since the
@@ -243,7 +243,7 @@ int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bo
 {
     (void)write;
     assert_locked(mm);
-    mm_fault_stats.numa_hint++;
+    FSTAT_ADD(numa_hint, 1);
     pte_t old = pte_read_once(ptep);
     struct page *p = vm_normal_page(v, addr, old);
     if (!p) {
@@ -259,7 +259,7 @@ int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bo
         int r = mm_migrate(mm, addr, numa_target);
         mm_lock(mm, "numa_fault_after_migrate");
         if (r == 0)
-            mm_fault_stats.numa_migrated++;
+            FSTAT_ADD(numa_migrated, 1);
         ptep = mm_pte_ptr(mm, addr, false);
         old = ptep ? pte_read_once(ptep) : 0;
         if (!pte_protnone(old))
@@ -356,16 +356,19 @@ int mm_migrate(struct mm *mm, uint64_t addr, int node)
 {
     if (node < 0 || node >= palloc_nr_nodes())
         return MM_EINVAL;
-    struct page *p = mm_page_at(mm, addr);
-    if (!p || mm_is_zero_page(p) || !(p->flags & PG_ANON))
-        return MM_EINVAL;
-    struct page *head = page_head(p);
-    if (head->node == node)
-        return 0;
-    if (folio_mapped_shared(head))
-        return MM_EEXIST;                               /* COW-shared: not migrated */
+    /* The folio is looked up under the lock: another CPU's migration
+     * (a hint fault) may free the one mapped a moment ago. */
     mm_lock(mm, "migrate");
-    int r = migrate_folio_locked(mm, head, node, ALIGN_DOWN(addr, PAGE_SIZE));
+    struct page *p = mm_page_at(mm, addr);
+    int r;
+    if (!p || mm_is_zero_page(p) || !(p->flags & PG_ANON))
+        r = MM_EINVAL;
+    else if (page_head(p)->node == node)
+        r = 0;
+    else if (folio_mapped_shared(page_head(p)))
+        r = MM_EEXIST;                                  /* COW-shared: not migrated */
+    else
+        r = migrate_folio_locked(mm, page_head(p), node, ALIGN_DOWN(addr, PAGE_SIZE));
     mm_unlock(mm);
     if (!mm_in_fault)
         rule_check_op_end("migrate");

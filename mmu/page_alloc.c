@@ -15,14 +15,14 @@
  *    order, splits hand out the lower half and keep the upper half at the
  *    list head, frees push at the head (LIFO).  Fully deterministic.
  *
- * Concurrency: none yet (uniprocessor).  All mutable allocator state lives
- * in struct pa_node (free lists + counters) and in the struct pages of that
- * node's ranges; for SMP add a spinlock to struct pa_node and take it
- * around every free-list/stat update (alloc: per node tried; free/reserve:
- * the node of the range).  Range/reserve tables are immutable after
- * palloc_init().
+ * Concurrency: one spinlock (pa_lock) around every list and page-state
+ * change of palloc_alloc / palloc_free / the pcp drains; a page taken off
+ * a list is filled in after the lock is dropped (it is the caller's).
+ * Range/reserve tables are immutable after palloc_init(), which, like
+ * palloc_reserve and palloc_check, runs with one CPU.
  */
 #include "mmu/page_alloc.h"
+#include "mmu/spinlock.h"
 
 #if defined(__has_include)
 #if __has_include(<string.h>)
@@ -68,6 +68,11 @@ static unsigned nr_resv;
 static struct pa_node nodes[PA_MAX_NODES];
 static bool initialised;
 static unsigned pcp_high;            /* 0: no page lists (the default) */
+
+/* One lock for the allocator's lists and page states (Linux has one per
+ * zone): every CPU may allocate (a fault on a secondary, a migration). */
+static spinlock_t pa_lock;
+static const char *free_locked(struct pa_range *r, uint64_t pfn, unsigned order);
 
 void (*palloc_panic_hook)(const char *msg);
 
@@ -677,15 +682,24 @@ static void pcp_drain_node(struct pa_node *n, uint64_t keep)
     }
 }
 
-void palloc_drain_pcp(void)
+static void drain_all_pcp(void)
 {
     for (int i = 0; i < PA_MAX_NODES; i++)
         pcp_drain_node(&nodes[i], 0);
 }
 
+void palloc_drain_pcp(void)
+{
+    spin_lock(&pa_lock);
+    drain_all_pcp();
+    spin_unlock(&pa_lock);
+}
+
 void palloc_set_pcp(unsigned high)
 {
-    palloc_drain_pcp();
+    spin_lock(&pa_lock);
+    drain_all_pcp();
+    spin_unlock(&pa_lock);
     pcp_high = high == 0 ? 0 : high < 2 * PCP_BATCH ? 2 * PCP_BATCH : high > PALLOC_PCP_MAX ? PALLOC_PCP_MAX : high;
 }
 
@@ -759,20 +773,28 @@ static phys_addr_t alloc_any(unsigned order, int node, unsigned flags)
 phys_addr_t palloc_alloc(unsigned order, int node, unsigned flags)
 {
     /* The common case first: a single page from the first node tried
-     * (pcp_high is 0 until palloc_init() has run). */
+     * (pcp_high is 0 until palloc_init() has run); the page is filled in
+     * (and zeroed) after the lock is dropped: it is this caller's. */
     if (order == 0 && pcp_high && node >= -1 && node < PA_MAX_NODES) {
         struct pa_node *n = &nodes[node < 0 ? 0 : node];
-        if (n->pcp)
-            return alloc_finish(pcp_pop(n), 0, flags);
+        spin_lock(&pa_lock);
+        if (n->pcp) {
+            struct page *p = pcp_pop(n);
+            spin_unlock(&pa_lock);
+            return alloc_finish(p, 0, flags);
+        }
+        spin_unlock(&pa_lock);
     }
     if (!initialised || order > MAX_ORDER || node < -1 || node >= PA_MAX_NODES)
         return 0;
+    spin_lock(&pa_lock);
     phys_addr_t pa = alloc_any(order, node, flags);
     if (!pa && order > 0 && pcp_high) {
         /* Single pages on the lists may be what keeps blocks from merging. */
-        palloc_drain_pcp();
+        drain_all_pcp();
         pa = alloc_any(order, node, flags);
     }
+    spin_unlock(&pa_lock);
     return pa;
 }
 
@@ -800,36 +822,36 @@ void palloc_free(phys_addr_t pa, unsigned order)
         pa_panic("palloc_free: misaligned address for order");
         return;
     }
-    struct page *p = range_page(r, pfn);
-    if (p->flags & PG_RESERVED) {
-        pa_panic("palloc_free: reserved page");
-        return;
-    }
-    if (p->flags & PG_FREE) {
-        pa_panic("palloc_free: double free (page is free)");
-        return;
-    }
-    if (p->flags & PG_TAIL) {
-        pa_panic("palloc_free: not a block head (tail page)");
-        return;
-    }
-    if (!(p->flags & PG_HEAD)) {
-        pa_panic("palloc_free: page not allocated (double free)");
-        return;
-    }
-    if (p->order != order) {
-        pa_panic("palloc_free: wrong order");
-        return;
-    }
+    spin_lock(&pa_lock);
+    const char *err = free_locked(r, pfn, order);
+    spin_unlock(&pa_lock);
+    if (err)
+        pa_panic(err);
+}
 
+/* The state checks and the free itself, under pa_lock. */
+static const char *free_locked(struct pa_range *r, uint64_t pfn, unsigned order)
+{
+    struct page *p = range_page(r, pfn);
+    if (p->flags & PG_RESERVED)
+        return "palloc_free: reserved page";
+    if (p->flags & PG_FREE)
+        return "palloc_free: double free (page is free)";
+    if (p->flags & PG_TAIL)
+        return "palloc_free: not a block head (tail page)";
+    if (!(p->flags & PG_HEAD))
+        return "palloc_free: page not allocated (double free)";
+    if (p->order != order)
+        return "palloc_free: wrong order";
     if (order == 0 && pcp_high) {
         struct pa_node *n = &nodes[r->node];
         pcp_push(n, p);
         if (n->pcp_count > pcp_high)
             pcp_drain_node(n, pcp_high - PCP_BATCH);
-        return;
+        return NULL;
     }
     buddy_free(r, pfn, order);
+    return NULL;
 }
 
 /* Give a block back to the buddy lists, merging it with free buddies. */

@@ -16,8 +16,27 @@ bool rule_check_on;
 #define MAX_UNPUBLISHED 64
 #define SMALL_RANGE_PAGES 64
 
-#define PE_THIS   1u
+/* PEs as bits: with several CPUs online bit c is CPU c, and "this PE" is
+ * the CPU calling in; on one CPU bit 0 is this PE and bit 1 stands for any
+ * other PE that might share the TLB (arm64's broadcast assumption). */
+#define PE_THIS   (1u << mm_cpu_id())
 #define PE_OTHERS 2u
+
+/*
+ * SMP: the model is one, shared by the CPUs, behind checker_lock (taken by
+ * every entry point below). A judgement (rule_check_op_end) compares the
+ * records with the entries as they are now, which is only fair when no
+ * other CPU is half-way through a change: an operation is judged when no
+ * other CPU holds a page-table lock (mm_lock tells the checker, under
+ * checker_lock, so none can start during a judgement); else the judgement
+ * waits for the next operation end that finds the CPUs quiet (the case's
+ * end always does: the workers are stopped by then).
+ */
+static spinlock_t checker_lock;
+unsigned rule_check_locks_held;
+#define locks_held rule_check_locks_held
+static unsigned held_by[32];
+static bool judge_deferred;
 
 /*
  * The model: translations a PE may hold that are NOT the current entries.
@@ -283,7 +302,7 @@ static bool locate(uint64_t *ptep, struct loc *l)
     return false;
 }
 
-void rule_check_track(const struct pgtable *pt)
+static void rule_check_track_unlocked(const struct pgtable *pt)
 {
     for (int i = 0; i < MAX_TRACKED; i++)
         if (!tracked[i]) {
@@ -292,7 +311,7 @@ void rule_check_track(const struct pgtable *pt)
         }
 }
 
-void rule_check_untrack(const struct pgtable *pt)
+static void rule_check_untrack_unlocked(const struct pgtable *pt)
 {
     for (int i = 0; i < MAX_TRACKED; i++)
         if (tracked[i] == pt)
@@ -427,7 +446,7 @@ static bool is_unpublished(uint64_t table)
     return false;
 }
 
-void rule_check_store(uint64_t *ptep, uint64_t oldv, uint64_t newv)
+static void rule_check_store_unlocked(uint64_t *ptep, uint64_t oldv, uint64_t newv)
 {
     if (!initialized)
         model_init();
@@ -495,7 +514,7 @@ static void apply(const struct tlbi_effect *e, int32_t i, uint8_t clear)
         cached_remove(i);
 }
 
-void rule_check_tlbi(const struct tlbi_rec *r)
+static void rule_check_tlbi_unlocked(const struct tlbi_rec *r)
 {
     if (!initialized)
         model_init();
@@ -548,7 +567,7 @@ static void apply_all(const struct tlbi_effect *ep, uint8_t clear)
 /* Other CPUs (bit c = CPU c) invalidated [start, end) of asid on their
  * own TLBs: an IPI's handler, or SBI RFENCE, completed before this
  * returns. */
-void rule_check_remote_flush(uint8_t pes, uint16_t asid, uint64_t start, uint64_t end, bool leaf_only)
+static void rule_check_remote_flush_unlocked(uint8_t pes, uint16_t asid, uint64_t start, uint64_t end, bool leaf_only)
 {
     if (!initialized)
         model_init();
@@ -558,7 +577,7 @@ void rule_check_remote_flush(uint8_t pes, uint16_t asid, uint64_t start, uint64_
     apply_all(&e, pes);
 }
 
-void rule_check_barrier(unsigned bits)
+static void rule_check_barrier_unlocked(unsigned bits)
 {
     record('B', bits, 0, 0);
     if (bits & (HWB_STORE_ORDER | HWB_FENCE | HWB_COMPLETE))
@@ -573,13 +592,13 @@ void rule_check_barrier(unsigned bits)
         incomplete_local = false;
 }
 
-void rule_check_table_alloc(uint64_t table_pa)
+static void rule_check_table_alloc_unlocked(uint64_t table_pa)
 {
     if (nunpublished < MAX_UNPUBLISHED)
         unpublished[nunpublished++] = table_pa;
 }
 
-void rule_check_table_freed(uint64_t table_pa)
+static void rule_check_table_freed_unlocked(uint64_t table_pa)
 {
     for (unsigned i = 0; i < LOCATE_CACHE; i++)
         if (loc_cache[i].table == table_pa)
@@ -606,7 +625,7 @@ void rule_check_table_freed(uint64_t table_pa)
     }
 }
 
-void rule_check_switch(uint64_t root_pa, uint16_t asid)
+static void rule_check_switch_unlocked(uint64_t root_pa, uint16_t asid)
 {
     record('W', root_pa, asid, 0);
     current_root = root_pa;
@@ -643,7 +662,7 @@ void rule_check_switch(uint64_t root_pa, uint16_t asid)
     asid_map[slot].dirty = true;
 }
 
-void rule_check_reset(void)
+static void rule_check_reset_unlocked(void)
 {
     model_init();
     nblocks = 0;
@@ -726,10 +745,15 @@ static bool judge(struct cached *e, const char *op)
     return true;
 }
 
-void rule_check_op_end(const char *op)
+static void rule_check_op_end_unlocked(const char *op)
 {
     if (!rule_check_on)
         return;
+    if (locks_held > held_by[mm_cpu_id()]) {
+        judge_deferred = true;      /* another CPU is mid-change: judged later */
+        return;
+    }
+    judge_deferred = false;
     if (!initialized)
         model_init();
     record('E', 0, 0, 0);
@@ -754,4 +778,104 @@ void rule_check_op_end(const char *op)
                       (unsigned long long)blocks[i].va, op, err);
     }
     nblocks = 0;
+}
+
+/* ---- the entry points: one CPU at a time in the model ---- */
+void rule_check_track(const struct pgtable *pt)
+{
+    spin_lock(&checker_lock);
+    rule_check_track_unlocked(pt);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_untrack(const struct pgtable *pt)
+{
+    spin_lock(&checker_lock);
+    rule_check_untrack_unlocked(pt);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_store(uint64_t *ptep, uint64_t oldv, uint64_t newv)
+{
+    spin_lock(&checker_lock);
+    rule_check_store_unlocked(ptep, oldv, newv);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_tlbi(const struct tlbi_rec *r)
+{
+    spin_lock(&checker_lock);
+    rule_check_tlbi_unlocked(r);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_remote_flush(uint8_t pes, uint16_t asid, uint64_t start, uint64_t end, bool leaf_only)
+{
+    spin_lock(&checker_lock);
+    rule_check_remote_flush_unlocked(pes, asid, start, end, leaf_only);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_barrier(unsigned bits)
+{
+    spin_lock(&checker_lock);
+    rule_check_barrier_unlocked(bits);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_table_alloc(uint64_t table_pa)
+{
+    spin_lock(&checker_lock);
+    rule_check_table_alloc_unlocked(table_pa);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_table_freed(uint64_t table_pa)
+{
+    spin_lock(&checker_lock);
+    rule_check_table_freed_unlocked(table_pa);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_switch(uint64_t root_pa, uint16_t asid)
+{
+    spin_lock(&checker_lock);
+    rule_check_switch_unlocked(root_pa, asid);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_reset(void)
+{
+    spin_lock(&checker_lock);
+    rule_check_reset_unlocked();
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_op_end(const char *op)
+{
+    if (!rule_check_on)
+        return;                     /* (benchmarks: no lock taken) */
+    spin_lock(&checker_lock);
+    rule_check_op_end_unlocked(op);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_lock_taken_slow(void)
+{
+    unsigned me = mm_cpu_id();
+    spin_lock(&checker_lock);
+    locks_held++;
+    held_by[me]++;
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_lock_dropped_slow(void)
+{
+    unsigned me = mm_cpu_id();
+    spin_lock(&checker_lock);
+    if (held_by[me]) {      /* (taken while the checker was off: not counted) */
+        held_by[me]--;
+        locks_held--;
+    }
+    spin_unlock(&checker_lock);
 }

@@ -45,6 +45,7 @@
 #define MMU_RULE_CHECK_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "mmu/spinlock.h"
 #include "mmu/tlbi_effect.h"
 
 extern bool rule_check_on;
@@ -64,6 +65,17 @@ void rule_check_switch(uint64_t root_pa, uint16_t asid);
 /* A checkpoint: the end of an operation (mprotect, fault, scan...) or a
  * kernel access about to rely on the TLB. */
 void rule_check_op_end(const char *op);
+/* mm_lock / mm_unlock tell the checker a CPU is inside a change (SMP: an
+ * operation is judged only when no other CPU is; rule_check.c). */
+extern unsigned rule_check_locks_held;
+void rule_check_lock_taken_slow(void);
+void rule_check_lock_dropped_slow(void);
+static inline void rule_check_lock_taken(void) { if (rule_check_on) rule_check_lock_taken_slow(); }
+static inline void rule_check_lock_dropped(void)
+{
+    if (__atomic_load_n(&rule_check_locks_held, __ATOMIC_RELAXED))
+        rule_check_lock_dropped_slow();
+}
 /* Forget all state (a test that breaks rules on purpose cleans up). */
 void rule_check_reset(void);
 /* Violations so far; with `expect`, violations are counted but do not fail

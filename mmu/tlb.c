@@ -133,8 +133,8 @@ static void remote_flush(uint32_t others, uint16_t asid, bool whole, uint64_t st
     if (tlb_shootdown_skip_cpu >= 0)
         reach &= ~(1u << tlb_shootdown_skip_cpu);         /* the checker's own test */
     others = reach;
-    tlb_smp_stats.shootdowns++;
-    tlb_smp_stats.remote_cpus += (uint64_t)__builtin_popcount(others);
+    __atomic_fetch_add(&tlb_smp_stats.shootdowns, 1, __ATOMIC_RELAXED);    /* any CPU may initiate */
+    __atomic_fetch_add(&tlb_smp_stats.remote_cpus, (uint64_t)__builtin_popcount(others), __ATOMIC_RELAXED);
     if (ARCH_FIRMWARE_SHOOTDOWN && tlb_params.shootdown == SHOOTDOWN_SBI) {
         uint64_t hart_mask = 0;
         for (unsigned c = 0; c < TLB_MAX_CPUS; c++)
@@ -144,14 +144,14 @@ static void remote_flush(uint32_t others, uint16_t asid, bool whole, uint64_t st
          * for the other harts does not run a whole 100 ms slice first. */
         arch_cpu_relax();
         arch_firmware_remote_fence(hart_mask, asid, whole ? 0 : start, whole ? 0 : end - start);
-        tlb_smp_stats.sbi_rfences++;
+        __atomic_fetch_add(&tlb_smp_stats.sbi_rfences, 1, __ATOMIC_RELAXED);    /* any CPU may initiate */
         if (rule_check_on)
             rule_check_remote_flush((uint8_t)others, asid, whole ? 0 : start, whole ? ~0ULL : end,
                                     !whole && last_level);
         return;
     }
     while (__atomic_exchange_n(&sd_lock, 1, __ATOMIC_ACQUIRE))
-        arch_cpu_relax();           /* IRQs stay on: another initiator's IPI is served */
+        spin_wait();                /* another initiator's request is served meanwhile */
     sd_req.asid = asid;
     sd_req.whole = whole;
     sd_req.start = start;
@@ -162,10 +162,10 @@ static void remote_flush(uint32_t others, uint16_t asid, bool whole, uint64_t st
     for (unsigned c = 0; c < TLB_MAX_CPUS; c++)
         if (others & (1u << c)) {
             smp_send_ipi(c, IPI_SHOOTDOWN);
-            tlb_smp_stats.ipis++;
+            __atomic_fetch_add(&tlb_smp_stats.ipis, 1, __ATOMIC_RELAXED);    /* any CPU may initiate */
         }
     while (__atomic_load_n(&sd_acks, __ATOMIC_ACQUIRE))
-        arch_cpu_relax();
+        spin_wait();
     __atomic_store_n(&sd_lock, 0, __ATOMIC_RELEASE);
     if (rule_check_on)
         rule_check_remote_flush((uint8_t)others, asid, whole ? 0 : start, whole ? ~0ULL : end,

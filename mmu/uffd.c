@@ -35,7 +35,7 @@ int uffd_fault_message(struct mm *mm, uint64_t addr, unsigned flags)
         return 0;                       /* resolved: fill it */
     }
     mm->uffd.delivered++;
-    mm_fault_stats.uffd++;
+    FSTAT_ADD(uffd, 1);
     fault_msg.mm = mm;
     fault_msg.msg = (struct uffd_msg){ .addr = addr, .flags = flags };
     fault_msg.pending = true;
@@ -346,7 +346,7 @@ int devx_restore(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, pte_t
         e = pte_mkwrite(e);
     }
     mm_set_pte_new(mm, ptep, addr, e);
-    mm_fault_stats.devx_restore++;
+    FSTAT_ADD(devx_restore, 1);
     return 0;
 }
 

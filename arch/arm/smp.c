@@ -10,11 +10,15 @@
 #include "boot/smp.h"
 #include "boot/fdt.h"
 
-static struct cpu *the_cpu;
+#include <asm/percpu.h>
 
 bool arch_smp_supported(void) { return false; }
-struct cpu *this_cpu(void) { return the_cpu; }
-void arch_set_this_cpu(struct cpu *c) { the_cpu = c; }
+/* TPIDRPRW (asm/percpu.h): the event counters count through it. */
+struct cpu *this_cpu(void) { return arch_percpu_base(); }
+void arch_set_this_cpu(struct cpu *c)
+{
+    __asm__ volatile("mcr p15, 0, %0, c13, c0, 4" :: "r"((uint32_t)(uintptr_t)c) : "memory");
+}
 void arch_cpu_relax(void) { __asm__ volatile("yield" ::: "memory"); }
 void arch_cpu_idle(void) { __asm__ volatile("wfi" ::: "memory"); }
 void arch_cpu_wake(struct cpu *c) { (void)c; }

@@ -83,6 +83,7 @@ struct worker {
     uint64_t first_stale_va;
     uint64_t lost_writes, first_lost, first_lost_saw;
     int wrote_in[NPAGES];       /* the odd epoch of the last write made entirely inside it */
+    bool handle_faults;         /* this CPU's faults go to the mm's handler (struct cpu .mm) */
 };
 static struct worker workers[SMP_MAX_CPUS];
 
@@ -110,6 +111,8 @@ static void writer(void *arg)
     struct worker *w = arg;
     unsigned me = smp_id();
     enter_mm(w->mm);
+    if (w->handle_faults)
+        this_cpu()->mm = w->mm;
     uint64_t seq = 1;
     while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
         for (unsigned p = 0; p < NPAGES; p++, seq++) {
@@ -153,6 +156,7 @@ static void writer(void *arg)
          * rather than QEMU's 100 ms slices. A hint only under MTTCG. */
         arch_cpu_relax();
     }
+    this_cpu()->mm = NULL;
     leave_mm();
 }
 
@@ -485,6 +489,98 @@ static void t_dirty_racing_repaint(struct ktest *t)
     mm_destroy(mm);
 }
 
+
+/*
+ * numa_hint_faults_on_every_cpu (2 NUMA nodes): workers whose faults go to
+ * the mm's handler (struct cpu .mm) write their slots of every page while
+ * CPU 0 scans the range again and again (every entry protnone, one
+ * shootdown), the target node alternating. Each worker's next access to a
+ * page takes the hint fault on its own CPU: under the page-table lock the
+ * handler migrates the folio to the target node (clear, shootdown from
+ * that CPU to the others, copy, remap) and restores the entry. Several
+ * CPUs take hint faults at once, on the same pages, racing the scans:
+ * no access may fail, no write may be lost (a folio migrated twice, or
+ * copied while another CPU still wrote the old one, would lose it), and
+ * every worker CPU must have resolved hint faults itself.
+ */
+static void t_numa_hint_faults_on_every_cpu(struct ktest *t)
+{
+    if (palloc_nr_nodes() < 2) {
+        ktest_skip(t, "one NUMA node");
+        return;
+    }
+    struct mm *mm = mm_create();
+    KASSERT(t, mm != NULL);
+    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+    for (unsigned p = 0; p < NPAGES; p++)
+        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
+    static volatile int epoch;          /* stays even: every access must succeed */
+    epoch = 0;
+    unsigned n = smp_nr_cpus;
+    uint64_t f0[SMP_MAX_CPUS];
+    for (unsigned c = 1; c < n; c++) {
+        memset(&workers[c], 0, sizeof(workers[c]));
+        workers[c].mm = mm;
+        workers[c].ro_done = &epoch;
+        workers[c].handle_faults = true;
+        f0[c] = cpus[c].mm_faults;
+        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
+    }
+    struct mm_fault_stats s0 = mm_fault_stats;
+    struct tlb_smp_stats t0 = tlb_smp_stats;
+    unsigned rounds = rounds_arg(), scans = 0;
+    uint64_t protnone = 0;
+    for (unsigned r = 0; r < rounds; r++) {
+        wait_writers(n);
+        long ch = mm_numa_scan(mm, BASE, NPAGES * PAGE_SIZE, (int)(r & 1));
+        KASSERT(t, ch >= 0, "numa scan: %ld", ch);
+        protnone += (uint64_t)ch;
+        scans++;
+    }
+    wait_writers(n);
+    for (unsigned c = 1; c < n; c++)
+        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    uint64_t ok = 0, failed = 0, resolved = 0;
+    unsigned cpus_hinting = 0;
+    for (unsigned c = 1; c < n; c++) {
+        smp_call_wait(c);
+        struct worker *w = &workers[c];
+        ok += w->writes_ok;
+        failed += w->writes_faulted;
+        uint64_t mine = cpus[c].mm_faults - f0[c];
+        resolved += mine;
+        cpus_hinting += mine > 0;
+        KEXPECT(t, w->writes_faulted == 0, "cpu %u: %llu writes failed (the mm's handler left a fault "
+                "unresolved; last at 0x%llx)", c, (unsigned long long)w->writes_faulted,
+                (unsigned long long)cpus[c].last_fault.addr);
+        KEXPECT(t, w->lost_writes == 0, "cpu %u: %llu successful writes lost (first: wrote 0x%llx, "
+                "later read 0x%llx)", c, (unsigned long long)w->lost_writes,
+                (unsigned long long)w->first_lost, (unsigned long long)w->first_lost_saw);
+        for (unsigned p = 0; p < NPAGES; p++) {
+            uint64_t v = 0;
+            KASSERT_EQ(t, mm_read(mm, slot_va(p, c), &v), 0);
+            KEXPECT(t, v == w->last[p], "cpu %u page %u: memory 0x%llx, last successful write 0x%llx "
+                    "(lost in a migration)", c, p, (unsigned long long)v, (unsigned long long)w->last[p]);
+        }
+    }
+    uint64_t hints = mm_fault_stats.numa_hint - s0.numa_hint;
+    uint64_t migrated = mm_fault_stats.numa_migrated - s0.numa_migrated;
+    ktest_log("%u NUMA scans (%llu entries made protnone) racing %u CPUs that take the hint faults "
+              "themselves: %llu hint faults, %llu folios migrated by the faulting CPU, %llu faults "
+              "resolved on CPUs 1-%u (%u of them took some); %llu writes ok, %llu failed; shootdowns %llu, "
+              "IPIs %llu, SBI rfences %llu (shootdown %s)", scans, (unsigned long long)protnone, n - 1,
+              (unsigned long long)hints, (unsigned long long)migrated, (unsigned long long)resolved,
+              n - 1, cpus_hinting, (unsigned long long)ok, (unsigned long long)failed,
+              (unsigned long long)(tlb_smp_stats.shootdowns - t0.shootdowns),
+              (unsigned long long)(tlb_smp_stats.ipis - t0.ipis),
+              (unsigned long long)(tlb_smp_stats.sbi_rfences - t0.sbi_rfences),
+              tlb_shootdown_names[tlb_params.shootdown]);
+    KEXPECT(t, cpus_hinting == n - 1, "hint faults resolved on %u of the %u worker CPUs", cpus_hinting, n - 1);
+    KEXPECT(t, migrated > 0, "no folio migrated by a hint fault");
+    mm_activate(NULL);
+    mm_destroy(mm);
+}
+
 static const struct ktest_case smp_cases[] = {
     KTEST_CASE(t_all_listed_online),
     KTEST_CASE(t_call_on_each_cpu),
@@ -493,5 +589,6 @@ static const struct ktest_case smp_cases[] = {
     KTEST_CASE(t_fork_racing_writers),
     KTEST_CASE(t_migrate_racing_writers),
     KTEST_CASE(t_dirty_racing_repaint),
+    KTEST_CASE(t_numa_hint_faults_on_every_cpu),
 };
 KTEST_SUITE(smp, 80, .setup = need_smp);
