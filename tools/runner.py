@@ -658,6 +658,10 @@ def make_parser():
                     help="harness self-test mode, see below (repeatable)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="echo the console output while running")
+    ap.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                    help="run up to N configurations at once (default 1); a multi-threaded "
+                         "TCG configuration (thread=multi) always runs alone; each "
+                         "configuration's output is printed whole when it ends")
     return ap
 
 
@@ -710,6 +714,55 @@ def run_config(c, args, out=sys.stdout):
     return v
 
 
+def exclusive(c):
+    """A configuration whose vCPUs are host threads (MTTCG): it runs alone,
+    so its real parallelism is not starved by another QEMU on the host."""
+    return any("thread=multi" in a for a in c.qemu_args)
+
+
+def run_parallel(configs, args):
+    """Up to args.jobs configurations at once (threads waiting on QEMU
+    processes); each one's output is buffered and printed when it ends;
+    the verdicts come back in configuration order."""
+    import io
+    import threading
+    results = [None] * len(configs)
+    cond = threading.Condition()
+    state = {"running": 0, "exclusive": False}
+    print_lock = threading.Lock()
+
+    def work(i, c):
+        buf = io.StringIO()
+        try:
+            results[i] = run_config(c, args, out=buf)
+        finally:
+            with print_lock:
+                sys.stdout.write(buf.getvalue())
+                sys.stdout.flush()
+            with cond:
+                state["running"] -= 1
+                state["exclusive"] = False
+                cond.notify_all()
+
+    threads = []
+    for i, c in enumerate(configs):
+        alone = exclusive(c)
+        with cond:
+            cond.wait_for(lambda: not state["exclusive"] and
+                          (state["running"] == 0 if alone else state["running"] < args.jobs))
+            state["running"] += 1
+            state["exclusive"] = alone
+        t = threading.Thread(target=work, args=(i, c), daemon=True)
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    missing = [configs[i].name for i, v in enumerate(results) if v is None]
+    if missing:
+        raise OSError(f"no result for {', '.join(missing)}")
+    return results
+
+
 def main(argv=None):
     args = make_parser().parse_args(argv)
     if args.config:
@@ -755,10 +808,16 @@ def main(argv=None):
         except OSError as e:
             print(f"error: cannot create {args.keep_logs}: {e.strerror}", file=sys.stderr)
             return 2
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
     verdicts = []
     try:
-        for c in configs:
-            verdicts.append(run_config(c, args))
+        if args.jobs == 1 or args.verbose:
+            for c in configs:
+                verdicts.append(run_config(c, args))
+        else:
+            verdicts = run_parallel(configs, args)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130

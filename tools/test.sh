@@ -17,15 +17,29 @@ done
 passed=0; failed=0; skipped=0; problems=()
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
 mkdir -p build/logs
+# Both host cores: builds with make -j, QEMU configurations two at a time
+# (tools/runner.py --jobs; a multi-threaded TCG one runs alone).
+JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 echo "== host unit tests (cmocka, ASan+UBSan)"
-if ! make --no-print-directory -s host-build > build/logs/host-build.log 2>&1; then
+if ! make --no-print-directory -s -j"$JOBS" host-build > build/logs/host-build.log 2>&1; then
   cat build/logs/host-build.log; echo "host tests: build failed"; add 0 1; problems+=("host build")
 else
+  # JOBS binaries at a time (test_fdt alone spawns thousands of fdtget
+  # processes), each one's output kept and judged in order below.
+  running=0
   for t in build/host/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
-    out=$("$t" 2>&1); rc=$?
+    ( "$t" > "build/logs/host-$name.out" 2>&1; echo $? > "build/logs/host-$name.rc" ) &
+    running=$((running + 1))
+    if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
+  done
+  wait
+  for t in build/host/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    out=$(cat "build/logs/host-$name.out"); rc=$(cat "build/logs/host-$name.rc" 2>/dev/null || echo 1)
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | awk '{s+=$1} END{print s+0}')
     f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | awk '{s+=$1} END{print s+0}')
     s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' <<<"$out" | awk '{s+=$1} END{print s+0}')
@@ -51,18 +65,18 @@ if [ $host_only -eq 0 ]; then
   for arch in "${arches[@]}"; do
     echo "== QEMU $arch"
     # arm: the Raspberry Pi 2 image too (configuration arm-rpi2 boots it on -M raspi2b)
-    if ! { make --no-print-directory -s ARCH=$arch kernel &&
-           { [ "$arch" != arm ] || make --no-print-directory -s ARCH=arm BOARD=rpi2 kernel; }; } > build/logs/kernel-$arch.log 2>&1; then
+    if ! { make --no-print-directory -s -j"$JOBS" ARCH=$arch kernel &&
+           { [ "$arch" != arm ] || make --no-print-directory -s -j"$JOBS" ARCH=arm BOARD=rpi2 kernel; }; } > build/logs/kernel-$arch.log 2>&1; then
       cat build/logs/kernel-$arch.log; echo "kernel $arch: build failed"; add 0 1; problems+=("$arch build"); continue
     fi
     # The board builds of this arch that have a QEMU board model in tests/qemu.conf.
     boards=(); [ "$arch" = arm64 ] && boards=(rpi4)
     for b in "${boards[@]}"; do
-      if ! make --no-print-directory -s BOARD=$b kernel > build/logs/kernel-$b.log 2>&1; then
+      if ! make --no-print-directory -s -j"$JOBS" BOARD=$b kernel > build/logs/kernel-$b.log 2>&1; then
         cat build/logs/kernel-$b.log; echo "kernel BOARD=$b: build failed"; add 0 1; problems+=("$b build")
       fi
     done
-    $PY tools/runner.py --arch $arch --keep-logs build/logs | tee build/logs/runner-$arch.txt
+    $PY tools/runner.py --arch $arch --jobs "$JOBS" --keep-logs build/logs | tee build/logs/runner-$arch.txt
     last=$(tail -1 build/logs/runner-$arch.txt)
     p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$last")
     f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$last")
