@@ -160,15 +160,19 @@ static void writer(void *arg)
     leave_mm();
 }
 
-/* Let every writer make one pass (or give up after a bounded number of
- * polls: under multi-threaded TCG a writer's host thread may be off-CPU;
- * the check is per write and does not depend on the wait). Under -icount
- * the relax hands the single host thread to the writers. */
+/* Let every writer make one pass, or give up after 2 ms of the
+ * architected timer: under multi-threaded TCG a writer's host thread may
+ * be off-CPU (4 vCPU threads, 2 host cores); the checks are per write and
+ * do not depend on the wait. Under -icount (virtual time: 2 ms is 2e6
+ * instructions, never reached) the relax hands the single host thread to
+ * the writers, whose pass takes a few hundred. */
 static void wait_writers(unsigned n)
 {
+    uint64_t t0 = read_timer(), limit = timer_freq_hz() / 500;
     for (unsigned c = 1; c < n; c++) {
         uint64_t a = __atomic_load_n(&workers[c].attempts, __ATOMIC_RELAXED);
-        for (unsigned i = 0; i < 2000 && __atomic_load_n(&workers[c].attempts, __ATOMIC_RELAXED) < a + NPAGES; i++)
+        while (__atomic_load_n(&workers[c].attempts, __ATOMIC_RELAXED) < a + NPAGES &&
+               read_timer() - t0 < limit)
             arch_cpu_relax();
     }
 }
