@@ -80,6 +80,8 @@ void tlb_note_active(unsigned cpu, uint16_t asid)
     uint8_t bit = (uint8_t)(1u << cpu);
     if (!(__atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & bit))
         asid_cpus_update(asid, bit, 0);
+    if (rule_check_on)
+        rule_check_note_active(cpu, asid);
 }
 
 #ifndef HOST_TEST
