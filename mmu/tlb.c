@@ -138,15 +138,11 @@ static void remote_flush(uint32_t others, uint16_t asid, bool whole, uint64_t st
     tlb_smp_stats.shootdowns++;
     tlb_smp_stats.remote_cpus += (uint64_t)__builtin_popcount(others);
     if (ARCH_FIRMWARE_SHOOTDOWN && tlb_params.shootdown == SHOOTDOWN_SBI) {
-        uint64_t hart_mask = 0;
-        for (unsigned c = 0; c < TLB_MAX_CPUS; c++)
-            if (others & (1u << c))
-                hart_mask |= 1ULL << cpus[c].hwid;
         /* Under -icount: a virtual-clock deadline, so the firmware's wait
          * for the other harts does not run a whole 100 ms slice first. */
         arch_cpu_relax();
-        arch_firmware_remote_fence(hart_mask, asid, whole ? 0 : start, whole ? 0 : end - start);
-        tlb_smp_stats.sbi_rfences++;
+        tlb_smp_stats.sbi_rfences += arch_firmware_remote_fence(others, asid, whole ? 0 : start,
+                                                                whole ? 0 : end - start);
         if (rule_check_on)
             rule_check_remote_flush((uint8_t)others, asid, whole ? 0 : start, whole ? ~0ULL : end,
                                     !whole && last_level);

@@ -311,9 +311,9 @@ void arm64_irq(void)
 
 /* No firmware shootdown on arm64 (ARCH_FIRMWARE_SHOOTDOWN is 0): the
  * hardware broadcast or IPIs. */
-void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size)
+unsigned arch_firmware_remote_fence(uint32_t cpu_mask, uint16_t asid, uint64_t start, uint64_t size)
 {
-    (void)hart_mask, (void)asid, (void)start, (void)size;
+    (void)cpu_mask, (void)asid, (void)start, (void)size;
     panic("arch_firmware_remote_fence: no firmware shootdown on arm64");
 }
 
