@@ -10,15 +10,17 @@
  *                    numa_scan     the NUMA hinting scan (protnone; one flush)
  *                    numa_hint     the scan, then CPU 0 writes every page:
  *                                  16 hint faults restoring the entries
- *                                  (protnone -> valid needs no invalidate,
- *                                  so the scan's flush is the only one)
+ *                                  (protnone -> valid needs no remote
+ *                                  invalidate: riscv fences the faulting
+ *                                  hart only, arm64 nothing; the scan's
+ *                                  flush is the only shootdown)
  *                    numa_hint_migrate  the same with the other node as the
  *                                  scan's target: each hint fault migrates
  *                                  its page (needs 2 NUMA nodes)
  *   ipi_roundtrip  CPU 0 sends an IPI to CPU 1 and waits for its handler
  *
  * Instructions are CPU 0's (exact under -icount shift=0, which is how
- * make bench runs; without icount the counters are not instruction counts).
+ * make bench and make bench-smp run; without icount the counters are not instruction counts).
  * The initiator's count includes its wait for the other CPUs' answers,
  * which under -icount is instructions CPU 0 spins, not TLB latency: QEMU
  * models none. IPIs and SBI RFENCE calls per operation are counted by the
@@ -137,10 +139,10 @@ static const struct smpb_op {
 } smpb_ops[] = {
     { "mprotect_ro", op_mprotect, false, "one flush per operation" },
     { "numa_scan", op_numa_scan, false, "one flush per operation" },
-    { "numa_hint", op_numa_hint, false, "the scan's flush, then 16 hint faults by CPU 0 (no invalidate: "
-      "protnone entries are not cached)" },
+    { "numa_hint", op_numa_hint, false, "the scan's flush, then 16 hint faults by CPU 0 (no remote "
+      "invalidate: a protnone entry is not a valid translation)" },
     { "numa_hint_migrate", op_numa_hint_migrate, true, "the scan to the other node's target, then 16 "
-      "hint faults by CPU 0 each migrating its page (the old entry is protnone: no invalidate)" },
+      "hint faults by CPU 0 each migrating its page (the old entry is protnone: no remote invalidate)" },
 };
 
 static void smp_shootdown_run(struct kbench_ctx *b)
