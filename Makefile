@@ -217,6 +217,18 @@ bench: deps
 	@$(PYTHON) tools/benchread.py qemu --arch arm64 --config arm64-va39-hwad-off --bench first_access -o results/arm64-swad
 	@$(PYTHON) tools/benchread.py qemu --arch riscv64 --config riscv64-svade --bench first_access -o results/riscv64-swad
 
+# The SMP benchmarks (smp_shootdown, ipi_roundtrip: not in the default set)
+# on 4 CPUs and 2 NUMA nodes, arm64 and riscv64, results in results/<arch>-smp.
+# tests/bench/smp.conf holds the smp4 machines of tests/qemu.conf without
+# their test= arguments (a run either tests or benchmarks).
+.PHONY: bench-smp
+bench-smp: deps
+	@set -e; for a in arm64 riscv64; do \
+	  $(MAKE) --no-print-directory -s ARCH=$$a kernel; \
+	  $(PYTHON) tools/benchread.py qemu --arch $$a --conf tests/bench/smp.conf --config $$a-smp4-bench \
+	    --bench 'smp_shootdown,ipi_roundtrip' --timeout 1800 -o results/$$a-smp; \
+	done
+
 # BOARD=rpi4: the board build on QEMU's model of the board (-M raspi4b) with
 # the board's device tree (tools/boardfiles.py). Leave QEMU with Ctrl-A x.
 console: deps kernel

@@ -94,9 +94,11 @@ static inline uint32_t smp_online_mask(void) { return smp_nr_cpus >= 32 ? ~0u : 
 
 /* ---- the arch half (arch/<arch>/smp.c) ---- */
 /* ARCH_FIRMWARE_SHOOTDOWN arches (riscv): the firmware's remote fence
- * (SBI RFENCE remote_sfence_vma[_asid]) on the harts in hart_mask, size 0
- * = the whole address space (ASID 0: every ASID). */
-void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size);
+ * (SBI RFENCE remote_sfence_vma[_asid]) on the CPUs in cpu_mask (bit c =
+ * logical CPU c, whatever its hart id), size 0 = the whole address space
+ * (ASID 0: every ASID). Returns the firmware calls made (one per window of
+ * 64 hart ids: hart_mask_base). */
+unsigned arch_firmware_remote_fence(uint32_t cpu_mask, uint16_t asid, uint64_t start, uint64_t size);
 /* Whether a CPU the device tree lists can run this kernel (riscv: a hart
  * with no MMU, such as sifive_u's E51 monitor core, cannot); why not. */
 struct dt_cpu;

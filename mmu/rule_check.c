@@ -88,6 +88,15 @@ static unsigned nunpublished;
 /* R8: which root each hardware ASID last ran, and whether it may hold entries. */
 static struct { uint16_t asid; bool used, dirty; uint64_t root; } asid_map[64];
 static bool r8_pending;
+static uint8_t r8_pes;          /* the PEs that may still hold the old root's entries */
+/* R8 with several CPUs: bit c (c > 0) of the byte of r8_held for a hardware
+ * ASID: CPU c switched to that ASID (tlb_note_active, whatever root it ran
+ * there) since an invalidate of every entry of the ASID last reached it,
+ * so its TLB may still hold entries of that root. Set from any CPU
+ * (atomically, by aligned word: rv64imac has no byte AMOs); cleared by the
+ * whole-ASID invalidates that reach the CPU (a broadcast one, or a remote
+ * flush). CPU 0's own state is asid_map's dirty flag. */
+static uint32_t r8_held[65536 / 4];
 static uint64_t current_root;
 static uint16_t current_hw_asid;
 static uint16_t r8_asid;
@@ -496,6 +505,40 @@ static void rule_check_store_unlocked(uint64_t *ptep, uint64_t oldv, uint64_t ne
         note_block(ptep, l.va);
 }
 
+/* ---- R8 per CPU ---- */
+static uint8_t held_of(uint16_t hw)
+{
+    return (uint8_t)(__atomic_load_n(&r8_held[hw / 4], __ATOMIC_RELAXED) >> ((hw % 4) * 8));
+}
+
+static void rule_check_note_active_unlocked(unsigned cpu, uint16_t asid)
+{
+    uint16_t hw = asid & asid_mask();
+    if (cpu == 0 || cpu >= 8 || (held_of(hw) & (1u << cpu)))
+        return;
+    __atomic_fetch_or(&r8_held[hw / 4], (uint32_t)(1u << cpu) << ((hw % 4) * 8), __ATOMIC_RELAXED);
+}
+
+/* Every entry of hardware ASID hw (all: of every ASID) was invalidated on
+ * the PEs `pes`: they hold nothing of any root that ran under it. */
+static void r8_flushed(bool all, uint16_t hw, uint8_t pes)
+{
+    if (all) {
+        /* The ASIDs CPU 0 ran (the only ones an R8 check looks at). */
+        for (unsigned i = 0; i < ARRAY_SIZE(asid_map); i++)
+            if (asid_map[i].used)
+                __atomic_fetch_and(&r8_held[asid_map[i].asid / 4],
+                                   ~((uint32_t)pes << ((asid_map[i].asid % 4) * 8)), __ATOMIC_RELAXED);
+    } else {
+        __atomic_fetch_and(&r8_held[hw / 4], ~((uint32_t)pes << ((hw % 4) * 8)), __ATOMIC_RELAXED);
+    }
+    if (r8_pending && (all || hw == r8_asid)) {
+        r8_pes &= (uint8_t)~pes;
+        if (!r8_pes)
+            r8_pending = false;
+    }
+}
+
 /* ---- maintenance ---- */
 static void apply_all(const struct tlbi_effect *e, uint8_t clear);
 static void apply(const struct tlbi_effect *e, int32_t i, uint8_t clear)
@@ -532,15 +575,14 @@ static void rule_check_tlbi_unlocked(const struct tlbi_rec *r)
         else
             incomplete_local = true;
     }
-    if (e.start == 0 && e.end == ~0ULL)     /* a whole-ASID or whole-TLB flush: R8 state */
+    uint8_t clear = e.broadcast ? 0xff : PE_THIS;
+    if (e.start == 0 && e.end == ~0ULL) {   /* a whole-ASID or whole-TLB flush: R8 state */
         for (unsigned i = 0; i < ARRAY_SIZE(asid_map); i++)
-            if (e.any_asid || asid_map[i].asid == (e.asid & asid_mask())) {
+            if (e.any_asid || asid_map[i].asid == (e.asid & asid_mask()))
                 /* The root running now refills entries right after. */
                 asid_map[i].dirty = asid_map[i].root == current_root && asid_map[i].asid == current_hw_asid;
-                if (r8_pending && asid_map[i].asid == r8_asid)
-                    r8_pending = false;
-            }
-    uint8_t clear = e.broadcast ? 0xff : PE_THIS;
+        r8_flushed(e.any_asid, e.asid & asid_mask(), clear);
+    }
     apply_all(&e, clear);
 }
 
@@ -572,9 +614,14 @@ static void rule_check_remote_flush_unlocked(uint8_t pes, uint16_t asid, uint64_
     if (!initialized)
         model_init();
     record('R', pes, asid, start);
-    struct tlbi_effect e = { .asid = asid, .global = asid == 0, .any_asid = false,
+    /* ASID 0 over the whole range is every entry of every ASID (the IPI
+     * handler's vmalle1 / sfence.vma x0, x0; SBI remote_sfence_vma). */
+    bool whole = start == 0 && end == ~0ULL;
+    struct tlbi_effect e = { .asid = asid, .global = asid == 0, .any_asid = asid == 0 && whole,
                              .start = start, .end = end, .leaf_only = leaf_only, .ttl_level = -1 };
     apply_all(&e, pes);
+    if (whole)
+        r8_flushed(asid == 0, asid & asid_mask(), pes);
 }
 
 static void rule_check_barrier_unlocked(unsigned bits)
@@ -650,8 +697,15 @@ static void rule_check_switch_unlocked(uint64_t root_pa, uint16_t asid)
         return;
     /* Judged at the next checkpoint: a flush right after the switch (before
      * anything relies on the TLB) is the correct order too. */
-    if (asid_map[slot].used && asid_map[slot].root != root_pa && asid_map[slot].dirty) {
+    /* Who may hold the old root's entries under this ASID: this CPU, and
+     * (several CPUs online) every other CPU that ran the ASID since an
+     * invalidate of it last reached that CPU. */
+    uint8_t pes = asid_map[slot].dirty ? PE_THIS : 0;
+    if (tlb_nr_cpus > 1)
+        pes |= held_of(hw) & (uint8_t)~PE_THIS;
+    if (asid_map[slot].used && asid_map[slot].root != root_pa && pes) {
         r8_pending = true;
+        r8_pes = pes;
         r8_asid = hw;
         r8_from = asid_map[slot].root;
         r8_to = root_pa;
@@ -669,7 +723,9 @@ static void rule_check_reset_unlocked(void)
     nunpublished = 0;
     unordered_bc = unordered_local = incomplete_bc = incomplete_local = false;
     memset(asid_map, 0, sizeof(asid_map));
+    memset(r8_held, 0, sizeof(r8_held));
     r8_pending = false;
+    r8_pes = 0;
 }
 
 /* ---- checkpoints ---- */
@@ -763,8 +819,10 @@ static void rule_check_op_end_unlocked(const char *op)
     incomplete_bc = incomplete_local = false;
     if (r8_pending)
         VIOLATION("R8 ASID reuse", "%s: ASID %u switched from root 0x%llx to root 0x%llx and used without "
-                  "flushing it", op, r8_asid, (unsigned long long)r8_from, (unsigned long long)r8_to);
+                  "flushing it on %s", op, r8_asid, (unsigned long long)r8_from, (unsigned long long)r8_to,
+                  pe_name(r8_pes));
     r8_pending = false;
+    r8_pes = 0;
     for (unsigned i = 0; i < high_water && nlive; i++)
         if (ent[i].live && judge(&ent[i], op))
             cached_remove((int32_t)i);
@@ -857,6 +915,13 @@ void rule_check_op_end(const char *op)
         return;                     /* (benchmarks: no lock taken) */
     spin_lock(&checker_lock);
     rule_check_op_end_unlocked(op);
+    spin_unlock(&checker_lock);
+}
+
+void rule_check_note_active(unsigned cpu, uint16_t asid)
+{
+    spin_lock(&checker_lock);
+    rule_check_note_active_unlocked(cpu, asid);
     spin_unlock(&checker_lock);
 }
 

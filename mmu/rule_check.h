@@ -37,7 +37,9 @@
  *   R7 walk caches: a table entry changed or a table freed while a walk
  *      cache may still hold the old table entry (needs a non-last-level
  *      invalidate: vae1is / sfence.vma x0);
- *   R8 an ASID reused by another address space without flushing it;
+ *   R8 an ASID reused by another address space without flushing it (on
+ *      every CPU that ran the ASID since it was last flushed there: the
+ *      violation names the CPU);
  *   R9 a table linked, or a root switched to, before the zeroed table was
  *      ordered before the link (dsb ishst / fence w,w).
  */
@@ -62,6 +64,10 @@ void rule_check_remote_flush(uint8_t pes, uint16_t asid, uint64_t start, uint64_
 void rule_check_table_alloc(uint64_t table_pa);
 void rule_check_table_freed(uint64_t table_pa);
 void rule_check_switch(uint64_t root_pa, uint16_t asid);
+/* CPU `cpu` switched to asid (any CPU may call it: tlb_note_active does);
+ * until an invalidate of that ASID reaches it, it may hold entries of the
+ * root it ran there (R8 per CPU). */
+void rule_check_note_active(unsigned cpu, uint16_t asid);
 /* A checkpoint: the end of an operation (mprotect, fault, scan...) or a
  * kernel access about to rely on the TLB. */
 void rule_check_op_end(const char *op);

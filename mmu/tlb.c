@@ -80,6 +80,8 @@ void tlb_note_active(unsigned cpu, uint16_t asid)
     uint8_t bit = (uint8_t)(1u << cpu);
     if (!(__atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & bit))
         asid_cpus_update(asid, bit, 0);
+    if (rule_check_on)
+        rule_check_note_active(cpu, asid);
 }
 
 #ifndef HOST_TEST
@@ -136,15 +138,11 @@ static void remote_flush(uint32_t others, uint16_t asid, bool whole, uint64_t st
     __atomic_fetch_add(&tlb_smp_stats.shootdowns, 1, __ATOMIC_RELAXED);    /* any CPU may initiate */
     __atomic_fetch_add(&tlb_smp_stats.remote_cpus, (uint64_t)__builtin_popcount(others), __ATOMIC_RELAXED);
     if (ARCH_FIRMWARE_SHOOTDOWN && tlb_params.shootdown == SHOOTDOWN_SBI) {
-        uint64_t hart_mask = 0;
-        for (unsigned c = 0; c < TLB_MAX_CPUS; c++)
-            if (others & (1u << c))
-                hart_mask |= 1ULL << cpus[c].hwid;
         /* Under -icount: a virtual-clock deadline, so the firmware's wait
          * for the other harts does not run a whole 100 ms slice first. */
         arch_cpu_relax();
-        arch_firmware_remote_fence(hart_mask, asid, whole ? 0 : start, whole ? 0 : end - start);
-        __atomic_fetch_add(&tlb_smp_stats.sbi_rfences, 1, __ATOMIC_RELAXED);    /* any CPU may initiate */
+        unsigned calls = arch_firmware_remote_fence(others, asid, whole ? 0 : start, whole ? 0 : end - start);
+        __atomic_fetch_add(&tlb_smp_stats.sbi_rfences, calls, __ATOMIC_RELAXED);    /* any CPU may initiate */
         if (rule_check_on)
             rule_check_remote_flush((uint8_t)others, asid, whole ? 0 : start, whole ? ~0ULL : end,
                                     !whole && last_level);

@@ -30,9 +30,9 @@ const char *arch_ipi_name(void) { return "none (one CPU on arm)"; }
 long arch_cpu_start(struct cpu *c) { (void)c; return -1; }
 const char *arch_cpu_start_error(long err) { (void)err; return "SMP is not implemented on arm"; }
 
-void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size)
+unsigned arch_firmware_remote_fence(uint32_t cpu_mask, uint16_t asid, uint64_t start, uint64_t size)
 {
-    (void)hart_mask, (void)asid, (void)start, (void)size;
+    (void)cpu_mask, (void)asid, (void)start, (void)size;
     panic("arch_firmware_remote_fence: no firmware shootdown on arm");
 }
 

@@ -17,7 +17,9 @@
  *   GICv3: ICC_SRE_EL1 S3_0_C12_C12_5, ICC_PMR_EL1 S3_0_C4_C6_0,
  *   ICC_IGRPEN1_EL1 S3_0_C12_C12_7, ICC_IAR1_EL1 S3_0_C12_C12_0,
  *   ICC_EOIR1_EL1 S3_0_C12_C12_1, ICC_SGI1R_EL1 S3_0_C12_C11_5 (INTID 27:24,
- *   Aff3 55:48, Aff2 39:32, Aff1 23:16, target list 15:0 by Aff0);
+ *   Aff3 55:48, RS 47:44, Aff2 39:32, Aff1 23:16, target list 15:0: bit
+ *   Aff0 % 16 with RS = Aff0 / 16, asm/gic_sgi.h), ICC_CTLR_EL1
+ *   S3_0_C12_C12_4 (RSS bit 18: Aff0 16..255 can be targeted);
  *   GICR_TYPER 0x08 (affinity 63:32, Last bit 4), GICR_WAKER 0x14
  *   (ProcessorSleep bit 1, ChildrenAsleep bit 2), SGI frame at +0x10000:
  *   GICR_IGROUPR0 0x80, GICR_ISENABLER0 0x100, GICR_IPRIORITYR 0x400;
@@ -31,11 +33,13 @@
 #include "boot/smp.h"
 #include <asm/sysreg.h>
 #include <asm/counters.h>
+#include <asm/gic_sgi.h>
 
 #define PSCI_CPU_ON_64 0xC4000003ULL
 
 enum gic_kind { GIC_NONE, GIC_V2, GIC_V3 };
 static enum gic_kind gic;
+static uint64_t icc_ctlr;       /* GICv3: the boot CPU's ICC_CTLR_EL1 (RSS: Aff0 >= 16 reachable) */
 static uint64_t gicd, gicc, gicr_base, gicr_size;
 
 /* Where secondary_el1 (boot/arm64/entry.S) reads its set-up, MMU off. */
@@ -96,6 +100,8 @@ const char *arch_cpu_start_error(long err)
     case -6: return "PSCI INTERNAL_FAILURE";
     case -9: return "PSCI INVALID_ADDRESS";
     case -100: return "the device tree names no PSCI conduit (/psci method)";
+    case -101: return "its Aff0 is 16 or more and the GICv3 CPU interface has no Range Selector Support "
+                      "(ICC_CTLR_EL1.RSS = 0): no SGI could reach it";
     default: return "PSCI error";
     }
 }
@@ -105,6 +111,8 @@ long arch_cpu_start(struct cpu *c)
     extern char arm64_secondary_entry[];
     if (!boot.dt.psci_hvc && !boot.dt.psci_smc)
         return -100;
+    if (gic == GIC_V3 && !gicv3_sgi_reachable(icc_ctlr, c->hwid))
+        return -101;    /* not started: it could never be sent a shootdown IPI */
     struct smp_boot_ctx *x = &boot_ctx[c->id];
     x->mair = read_sysreg(mair_el1);
     x->tcr = read_sysreg(tcr_el1);
@@ -200,6 +208,7 @@ static void gic_find(void)
 #define ICC_IAR1_EL1    "S3_0_C12_C12_0"
 #define ICC_EOIR1_EL1   "S3_0_C12_C12_1"
 #define ICC_SGI1R_EL1   "S3_0_C12_C11_5"
+#define ICC_CTLR_EL1    "S3_0_C12_C12_4"
 
 /* GICv3: this CPU's redistributor frame pair (RD + SGI, 128 KiB each). */
 static uint64_t gicr_of_this_cpu(void)
@@ -244,6 +253,8 @@ static void gic_cpu_init(void)
         __asm__ volatile("msr " ICC_SRE_EL1 ", %0; isb" :: "r"(sre | 1) : "memory");
         __asm__ volatile("msr " ICC_PMR_EL1 ", %0" :: "r"(0xf0ULL));
         __asm__ volatile("msr " ICC_IGRPEN1_EL1 ", %0; isb" :: "r"(1ULL) : "memory");
+        if (this_cpu()->id == 0)
+            __asm__ volatile("mrs %0, " ICC_CTLR_EL1 : "=r"(icc_ctlr));
     }
 }
 
@@ -278,9 +289,7 @@ void arch_send_ipi(struct cpu *c)
         __asm__ volatile("dsb ishst" ::: "memory");
         mmio_w32(gicd + 0xF00, (c->gic_mask & 0xff) << 16 | 0);
     } else if (gic == GIC_V3) {
-        uint64_t m = c->hwid;
-        uint64_t v = (0ULL << 24) | ((m >> 32) & 0xff) << 48 | ((m >> 16) & 0xff) << 32 |
-                     ((m >> 8) & 0xff) << 16 | (1ULL << (m & 0xf));
+        uint64_t v = gicv3_sgi1r_value(c->hwid, 0);    /* SGI 0; RS for Aff0 >= 16 */
         __asm__ volatile("dsb ishst; msr " ICC_SGI1R_EL1 ", %0; isb" :: "r"(v) : "memory");
     }
 }
@@ -311,9 +320,9 @@ void arm64_irq(void)
 
 /* No firmware shootdown on arm64 (ARCH_FIRMWARE_SHOOTDOWN is 0): the
  * hardware broadcast or IPIs. */
-void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size)
+unsigned arch_firmware_remote_fence(uint32_t cpu_mask, uint16_t asid, uint64_t start, uint64_t size)
 {
-    (void)hart_mask, (void)asid, (void)start, (void)size;
+    (void)cpu_mask, (void)asid, (void)start, (void)size;
     panic("arch_firmware_remote_fence: no firmware shootdown on arm64");
 }
 

@@ -21,6 +21,7 @@
 #include "boot/smp.h"
 #include "boot/fdt.h"
 #include <asm/sysreg.h>
+#include <asm/sbi_harts.h>
 
 #define SBI_EXT_HSM     0x48534D
 #define SBI_EXT_IPI     0x735049
@@ -144,14 +145,28 @@ void riscv_ipi(void)
 
 /* SBI RFENCE (EID 0x52464E43): remote_sfence_vma (FID 1) for ASID 0, the
  * kernel's and global entries, else remote_sfence_vma_asid (FID 2); size 0
- * asks for the whole address space (SBI: start 0, size -1). */
-void arch_firmware_remote_fence(uint64_t hart_mask, uint16_t asid, uint64_t start, uint64_t size)
+ * asks for the whole address space (SBI: start 0, size -1). The harts go as
+ * (hart_mask, hart_mask_base) windows of 64 ids (asm/sbi_harts.h), so any
+ * hart id works, not only ids below 64. A refused fence is not a shootdown
+ * done: it stops the kernel. */
+unsigned arch_firmware_remote_fence(uint32_t cpu_mask, uint16_t asid, uint64_t start, uint64_t size)
 {
+    uint64_t ids[SMP_MAX_CPUS];
+    unsigned n = 0;
+    for (unsigned c = 0; c < SMP_MAX_CPUS; c++)
+        if (cpu_mask & (1u << c))
+            ids[n++] = cpus[c].hwid;
+    struct sbi_hart_window w[SMP_MAX_CPUS];
+    unsigned nw = sbi_hart_windows(ids, n, w);
     long st = size ? (long)start : 0, sz = size ? (long)size : -1L;
-    if (asid)
-        sbi_call5(0x52464E43, 2, (long)hart_mask, 0, st, sz, asid);
-    else
-        sbi_call5(0x52464E43, 1, (long)hart_mask, 0, st, sz, 0);
+    for (unsigned i = 0; i < nw; i++) {
+        struct sbiret r = asid ? sbi_call5(SBI_EXT_RFENCE, 2, (long)w[i].mask, (long)w[i].base, st, sz, asid)
+                               : sbi_call5(SBI_EXT_RFENCE, 1, (long)w[i].mask, (long)w[i].base, st, sz, 0);
+        if (r.error)
+            panic("SBI RFENCE (harts 0x%llx from %llu, asid %u): %s (%ld)", (unsigned long long)w[i].mask,
+                  (unsigned long long)w[i].base, asid, arch_cpu_start_error(r.error), r.error);
+    }
+    return nw;
 }
 
 /* A hart without an MMU (no mmu-type, or "riscv,none": sifive_u's and the
