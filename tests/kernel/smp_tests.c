@@ -160,15 +160,15 @@ static void writer(void *arg)
     leave_mm();
 }
 
-/* Let every writer make one pass, or give up after 2 ms of the
+/* Let every writer make one pass, or give up after 0.5 ms of the
  * architected timer: under multi-threaded TCG a writer's host thread may
  * be off-CPU (4 vCPU threads, 2 host cores); the checks are per write and
- * do not depend on the wait. Under -icount (virtual time: 2 ms is 2e6
- * instructions, never reached) the relax hands the single host thread to
+ * do not depend on the wait. Under -icount (virtual time: 0.5 ms is 5e5
+ * instructions) the relax hands the single host thread to
  * the writers, whose pass takes a few hundred. */
 static void wait_writers(unsigned n)
 {
-    uint64_t t0 = read_timer(), limit = timer_freq_hz() / 500;
+    uint64_t t0 = read_timer(), limit = timer_freq_hz() / 2000;
     for (unsigned c = 1; c < n; c++) {
         uint64_t a = __atomic_load_n(&workers[c].attempts, __ATOMIC_RELAXED);
         while (__atomic_load_n(&workers[c].attempts, __ATOMIC_RELAXED) < a + NPAGES &&
