@@ -17,6 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include <cmocka.h>
 
@@ -154,18 +158,62 @@ static char *run(int *rc, const char *fmt, ...)
 
 struct fg {
     char blob_q[1024];           /* quoted blob path */
+    const char *blob;            /* the path itself */
 };
+
+/* Run argv[0] (found on PATH) with no shell: the thousands of fdtget runs
+ * per fixture then cost one process each, not two. Returns malloc'd stdout
+ * (trailing newline stripped), sets *rc to the wait status; stderr is
+ * discarded when quiet. */
+extern char **environ;
+static char *run_argv(int *rc, char *const argv[], int quiet)
+{
+    int fds[2];
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    char *out = NULL;
+    size_t len = 0, cap = 0;
+    ssize_t n;
+    int st = 0;
+
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    if (quiet)
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    assert_int_equal(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    for (;;) {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+        n = read(fds[0], out + len, cap - len - 1);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fds[0]);
+    assert_true(waitpid(pid, &st, 0) == pid);
+    out[len] = 0;
+    if (len && out[len - 1] == '\n')
+        out[--len] = 0;
+    *rc = st;
+    return out;
+}
 
 /* fdtget -t TYPE blob node prop; NULL if fdtget fails. */
 static char *fg_get(const struct fg *g, const char *type, const char *node, const char *prop)
 {
-    char nq[1024], pq[512];
     int rc;
     char *o;
+    char *const argv[] = { "fdtget", "-t", (char *)type, (char *)g->blob, (char *)node, (char *)prop, NULL };
 
-    shq(nq, sizeof(nq), node);
-    shq(pq, sizeof(pq), prop);
-    o = run(&rc, "fdtget -t %s %s %s %s 2>/dev/null", type, g->blob_q, nq, pq);
+    o = run_argv(&rc, argv, 1);
     if (rc != 0) {
         free(o);
         return NULL;
@@ -176,13 +224,12 @@ static char *fg_get(const struct fg *g, const char *type, const char *node, cons
 /* Lines of `fdtget -p|-l blob node` into a malloc'd array of malloc'd strings. */
 static int fg_list(const struct fg *g, const char *opt, const char *node, char ***items)
 {
-    char nq[1024];
     int rc, n = 0;
     char *o, *save = NULL, *tok;
     char **v = NULL;
+    char *const argv[] = { "fdtget", (char *)opt, (char *)g->blob, (char *)node, NULL };
 
-    shq(nq, sizeof(nq), node);
-    o = run(&rc, "fdtget %s %s %s", opt, g->blob_q, nq);
+    o = run_argv(&rc, argv, 0);
     assert_int_equal(rc, 0);
     for (tok = strtok_r(o, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
         v = realloc(v, sizeof(*v) * (size_t)(n + 1));
@@ -627,6 +674,7 @@ static void model_build(const char *blob_path, size_t file_len, struct dt_info *
     memset(&m, 0, sizeof(m));
     memset(e, 0, sizeof(*e));
     shq(m.g.blob_q, sizeof(m.g.blob_q), blob_path);
+    m.g.blob = blob_path;
     m.e = e;
     m.max_numa = -1;
     /* header totalsize as fdtdump prints it; dtc and QEMU write exactly that many bytes */
