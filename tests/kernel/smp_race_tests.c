@@ -106,6 +106,7 @@ struct chaser {
     volatile int started, done;         /* the odd epoch of the round begun / finished */
     const volatile int *epoch;
     uint64_t seq, ok, faulted, attempts;
+    uint64_t raced;                     /* writes aimed at a front CPU 0 had moved (f > 0) */
     int tried[FRONT_PAGES];             /* the round (odd epoch) this page was written in */
     int wrote_clean[FRONT_PAGES];       /* the round a write succeeded entirely inside */
 };
@@ -155,6 +156,7 @@ static void chase(void *arg)
             if (f < FRONT_PAGES && s->tried[f] != go) {
                 s->tried[f] = go;
                 s->attempts++;
+                s->raced += f > 0;
                 int e1 = __atomic_load_n(s->epoch, __ATOMIC_ACQUIRE);
                 int r = probe_write64((void *)(uintptr_t)front_slot(f, me), pattern(me, f, ++s->seq));
                 __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -180,6 +182,17 @@ static void chase(void *arg)
         __atomic_store_n(&s->done, go, __ATOMIC_RELEASE);
     }
     leave_mm();
+}
+
+#define BATCH 8             /* rounds a writer CPU chases in a row */
+#define RACED_MIN 2000      /* aimed writes wanted (multi-threaded TCG) */
+
+static uint64_t raced_total(unsigned n)
+{
+    uint64_t sum = 0;
+    for (unsigned c = 1; c < n; c++)
+        sum += chasers[c].raced;
+    return sum;
 }
 
 /* Poll until *v == want, at most ~2 s of the architected timer (virtual
@@ -220,73 +233,88 @@ static void t_dirty_front(struct ktest *t)
     epoch = 0;
     unsigned n = smp_nr_cpus, rounds = rounds_arg(), repaints = 0;
     uint64_t checked = 0, lost = 0;
-    /* One writer CPU at a time, each for an equal share of the rounds: the
-     * others sleep, so that under multi-threaded TCG the two racing vCPUs
-     * have the host's cores (a spinning bystander would preempt CPU 0
-     * mid-repaint). */
     for (unsigned c = 1; c < n; c++) {
-        struct chaser *s = &chasers[c];
-        memset(s, 0, sizeof(*s));
-        s->mm = mm;
-        s->table = table;
-        s->epoch = &epoch;
-        KASSERT(t, smp_call_start(c, chase, s) == 0);
-        unsigned share = rounds / (n - 1) + (c <= rounds % (n - 1));
-        for (unsigned r = 0; r < share; r++) {
-            /* Clean-writable, atomically, then one shootdown (the chaser
-             * waits for the odd epoch: no write now). */
-            mm_lock(mm, "test clean");
-            for (unsigned p = 0; p < FRONT_PAGES; p++) {
-                pte_t o = pte_read_once(&table[p]);
-                while (!pte_cmpxchg(&table[p], &o, pte_mkclean(o)))
-                    ;
-            }
-            flush_tlb_range(mm->pt.asid, FRONT_BASE, FRONT_BASE + FRONT_PAGES * PAGE_SIZE, PAGE_SIZE, true);
-            mm_unlock(mm);
-            rule_check_op_end("test clean");
-            __atomic_store_n(&epoch, epoch + 1, __ATOMIC_RELEASE);     /* odd: clean, go */
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
-            int odd = epoch;
-            /* The chaser running (under multi-threaded TCG: on a host core
-             * now), so the repaint starts with it there. */
-            KASSERT(t, wait_value(&s->started, odd), "cpu %u did not start round %u", c, r);
-            KASSERT_EQ(t, mm_mprotect(mm, FRONT_BASE, FRONT_PAGES * PAGE_SIZE, VM_READ), 0);
-            repaints++;
-            __atomic_store_n(&epoch, epoch + 1, __ATOMIC_RELEASE);     /* even */
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
-            KASSERT(t, wait_value(&s->done, odd), "cpu %u did not finish round %u", c, r);
-            for (unsigned p = 0; p < FRONT_PAGES; p++) {
-                if (s->wrote_clean[p] != odd)
-                    continue;
-                checked++;
-                pte_t v = pte_read_once(&table[p]);
-                if (!pte_dirty(v)) {
-                    if (!lost)
-                        KEXPECT(t, pte_dirty(v), "cpu %u round %u page %u: written while clean-writable, "
-                                "entry 0x%llx after mprotect(RO) is clean: the dirty bit was lost", c, r, p,
-                                (unsigned long long)v);
-                    lost++;
-                }
-            }
-            KASSERT_EQ(t, mm_mprotect(mm, FRONT_BASE, FRONT_PAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
-            repaints++;
-        }
-        __atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
-        smp_call_wait(c);
+        memset(&chasers[c], 0, sizeof(chasers[c]));
+        chasers[c].mm = mm;
+        chasers[c].table = table;
+        chasers[c].epoch = &epoch;
     }
-    uint64_t ok = 0, faulted = 0, attempts = 0;
+    /* One writer CPU at a time, in turn for BATCH rounds each: the others
+     * sleep, so that under multi-threaded TCG the two racing vCPUs have the
+     * host's cores (a spinning bystander would preempt CPU 0 mid-repaint).
+     * On a loaded host a vCPU's thread may get no core for whole repaints
+     * (its round then has one write, before CPU 0 began); without -icount
+     * the rounds go on, up to 4 x race_rounds, until RACED_MIN writes were
+     * aimed at a front CPU 0 had already moved (the race this test is for).
+     * Under -icount the interleaving is fixed: race_rounds rounds. */
+    unsigned max_rounds = boot.icount ? rounds : rounds * 4, r = 0, active = 0;
+    for (; r < max_rounds && (r < rounds || (raced_total(n) < RACED_MIN)); r++) {
+        unsigned c = 1 + (r / BATCH) % (n - 1);
+        struct chaser *s = &chasers[c];
+        if (c != active) {
+            if (active) {
+                __atomic_store_n(&chasers[active].stop, 1, __ATOMIC_RELEASE);
+                smp_call_wait(active);
+            }
+            __atomic_store_n(&s->stop, 0, __ATOMIC_RELEASE);
+            KASSERT(t, smp_call_start(c, chase, s) == 0);
+            active = c;
+        }
+        /* Clean-writable, atomically, then one shootdown (the chaser
+         * waits for the odd epoch: no write now). */
+        mm_lock(mm, "test clean");
+        for (unsigned p = 0; p < FRONT_PAGES; p++) {
+            pte_t o = pte_read_once(&table[p]);
+            while (!pte_cmpxchg(&table[p], &o, pte_mkclean(o)))
+                ;
+        }
+        flush_tlb_range(mm->pt.asid, FRONT_BASE, FRONT_BASE + FRONT_PAGES * PAGE_SIZE, PAGE_SIZE, true);
+        mm_unlock(mm);
+        rule_check_op_end("test clean");
+        __atomic_store_n(&epoch, epoch + 1, __ATOMIC_RELEASE);     /* odd: clean, go */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        int odd = epoch;
+        /* The chaser running (under multi-threaded TCG: on a host core
+         * now), so the repaint starts with it there. */
+        KASSERT(t, wait_value(&s->started, odd), "cpu %u did not start round %u", c, r);
+        KASSERT_EQ(t, mm_mprotect(mm, FRONT_BASE, FRONT_PAGES * PAGE_SIZE, VM_READ), 0);
+        repaints++;
+        __atomic_store_n(&epoch, epoch + 1, __ATOMIC_RELEASE);     /* even */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        KASSERT(t, wait_value(&s->done, odd), "cpu %u did not finish round %u", c, r);
+        for (unsigned p = 0; p < FRONT_PAGES; p++) {
+            if (s->wrote_clean[p] != odd)
+                continue;
+            checked++;
+            pte_t v = pte_read_once(&table[p]);
+            if (!pte_dirty(v)) {
+                if (!lost)
+                    KEXPECT(t, pte_dirty(v), "cpu %u round %u page %u: written while clean-writable, "
+                            "entry 0x%llx after mprotect(RO) is clean: the dirty bit was lost", c, r, p,
+                            (unsigned long long)v);
+                lost++;
+            }
+        }
+        KASSERT_EQ(t, mm_mprotect(mm, FRONT_BASE, FRONT_PAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+        repaints++;
+    }
+    if (active) {
+        __atomic_store_n(&chasers[active].stop, 1, __ATOMIC_RELEASE);
+        smp_call_wait(active);
+    }
+    uint64_t ok = 0, faulted = 0, attempts = 0, raced = raced_total(n);
     for (unsigned c = 1; c < n; c++) {
         ok += chasers[c].ok;
         faulted += chasers[c].faulted;
         attempts += chasers[c].attempts;
     }
-    ktest_log("%u mprotect repaints of %u pages, each RW->RO one raced by a writer CPU (of %u, in turn) "
-              "chasing the repaint front with first writes (hardware dirty updates; %s): %llu writes "
-              "(%llu ok, %llu faulted), %llu pages written in the clean window checked, %llu dirty bits lost",
-              repaints, FRONT_PAGES, n - 1,
+    ktest_log("%u mprotect repaints of %u pages (%u rounds), each RW->RO one raced by a writer CPU (of %u, "
+              "%u rounds each in turn) chasing the repaint front with first writes (hardware dirty updates; "
+              "%s): %llu writes (%llu ok, %llu faulted; %llu aimed after CPU 0 had begun), %llu pages written "
+              "in the clean window checked, %llu dirty bits lost", repaints, FRONT_PAGES, r, n - 1, BATCH,
               boot.icount ? "icount: deterministic round robin" : "multi-threaded TCG",
               (unsigned long long)attempts, (unsigned long long)ok, (unsigned long long)faulted,
-              (unsigned long long)checked, (unsigned long long)lost);
+              (unsigned long long)raced, (unsigned long long)checked, (unsigned long long)lost);
     KEXPECT_EQ(t, lost, 0);
     /* Multi-threaded TCG: the writers ran while CPU 0 repainted. */
     KEXPECT(t, boot.icount || checked > 0, "no write landed inside a clean window");
