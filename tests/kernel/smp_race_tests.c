@@ -384,13 +384,13 @@ static void reader_writer(void *arg)
 }
 
 /* Let every worker finish a pass begun after now: every slot of the region
- * written (or tried) again. Bounded by 100 ms of the architected timer
+ * written (or tried) again. Bounded by ~30 ms of the architected timer
  * (virtual time under -icount): under multi-threaded TCG a worker's host
  * thread may be off-CPU; the checks are per write and do not depend on
  * the wait, only how many writes fall in each window does. */
 static void wait_passes(unsigned n)
 {
-    uint64_t t0 = read_timer(), limit = timer_freq_hz() / 10;
+    uint64_t t0 = read_timer(), limit = timer_freq_hz() / 32;
     for (unsigned c = 1; c < n; c++) {
         uint64_t p0 = __atomic_load_n(&rw_workers[c].passes, __ATOMIC_ACQUIRE);
         while (__atomic_load_n(&rw_workers[c].passes, __ATOMIC_ACQUIRE) < p0 + 2 && read_timer() - t0 < limit)
