@@ -316,8 +316,13 @@ static void t_dirty_front(struct ktest *t)
               (unsigned long long)attempts, (unsigned long long)ok, (unsigned long long)faulted,
               (unsigned long long)raced, (unsigned long long)checked, (unsigned long long)lost);
     KEXPECT_EQ(t, lost, 0);
-    /* Multi-threaded TCG: the writers ran while CPU 0 repainted. */
-    KEXPECT(t, boot.icount || checked > 0, "no write landed inside a clean window");
+    KEXPECT(t, checked > 0, "no write landed inside a clean window");
+    /* Multi-threaded TCG runs where no write ever found a front CPU 0 had
+     * moved (seen on arm64 in about 1 of 6 runs of a loaded 2-core host:
+     * every round of the run, on every writer CPU; cause not found) did
+     * not test the race: say so rather than pass. */
+    if (!boot.icount && !lost && raced == 0)
+        ktest_skip(t, "no write reached CPU 0's repaint front in %u rounds: race not exercised", r);
     mm_activate(NULL);
     mm_destroy(mm);
 }
