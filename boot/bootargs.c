@@ -59,6 +59,7 @@ static const struct arg_spec specs[] = {
     { "reps", ARG_NUMBER, NULL, NULL, NULL, 1, REPS_MAX, "benchmark repetitions (default 5)" },
     { "smp", ARG_NUMBER, NULL, NULL, NULL, 1, 8, "start at most this many CPUs (default: all listed)" },
     { "smp_rounds", ARG_NUMBER, NULL, NULL, NULL, 1, 1000000, "rounds of the SMP racing tests (default 50)" },
+    { "race_rounds", ARG_NUMBER, NULL, NULL, NULL, 1, 100000, "rounds of the smp_race suite (default 40)" },
     { "shootdown", ARG_CHOICE, "broadcast|ipi|sbi", SHOOTDOWN_CHOICES_HERE, NULL, 0, 0,
       "TLB shootdown (arm64: broadcast|ipi, riscv64: sbi|ipi)" },
 };
