@@ -186,7 +186,7 @@ void smp_ipi_received(void)
         return;         /* already served by spin_wait() (the interrupt came after) */
     if (why & IPI_SHOOTDOWN)
         tlb_shootdown_ipi();
-    __atomic_store_n(&c->ipis_received, c->ipis_received + 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&c->ipis_received, 1, __ATOMIC_RELEASE);   /* (may nest: spin_wait, then the interrupt) */
 }
 
 /* Between tries at a lock (mmu/spinlock.h) or while waiting for the other

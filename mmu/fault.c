@@ -285,6 +285,12 @@ static __attribute__((noinline)) enum fault_result handle_mm_fault(struct mm *mm
         mm_unlock(mm);
         return segv();
     }
+    /* The userfaultfd context (its message queue, the registered handler)
+     * is CPU 0's: another CPU's fault in a registered VMA is not handled. */
+    if ((v->flags & (VM_UFFD_MISSING | VM_UFFD_WP)) && mm_cpu_id() != 0) {
+        mm_unlock(mm);
+        return segv();
+    }
     prev_spurious = last_spurious;
     last_spurious = ~0ULL;
     mm_in_fault = true;
@@ -293,12 +299,17 @@ static __attribute__((noinline)) enum fault_result handle_mm_fault(struct mm *mm
     if (level != LEAF_LEVEL)
         ptep = NULL;
     int r = ptep ? handle_pte_fault(mm, v, addr, ptep, fi->access) : MM_ENOMEM;
-    if (mm->ptl.cpu == mm_cpu_id() + 1)     /* (a path that waits drops it) */
-        mm_unlock(mm);
     pte_stores_visible();
     mm_in_fault = false;
-    if (rule_check_on)
+    /* Judged under the lock when it is still held: no other CPU can be
+     * half-way through a change of this address space (rule_check.c). */
+    if (mm->ptl.cpu == mm_cpu_id() + 1) {   /* (a path that waits drops it) */
+        if (rule_check_on)
+            rule_check_op_end("fault");
+        mm_unlock(mm);
+    } else if (rule_check_on) {
         rule_check_op_end("fault");
+    }
     if (r == MM_EUFFD) {
         /* The page-table lock is released: the context's handler may run
          * (and resolve: the access is retried), else the message waits. */

@@ -102,8 +102,8 @@ struct mm *mm_fork(struct mm *parent)
         }
     }
     tlb_gather_finish(&g);
+    rule_check_op_end("fork");          /* under the lock: see rule_check.c */
     mm_unlock(parent);
-    rule_check_op_end("fork");
     return child;
 }
 

@@ -97,6 +97,7 @@ void devx_drop(struct mm *mm, uint64_t addr, pte_t old, struct tlb_gather *g);
 enum fault_result mm_handle_fault(const struct fault_info *fi);
 enum fault_result mm_handle_fault_in(struct mm *mm, const struct fault_info *fi);   /* any CPU */
 extern bool mm_in_fault_cpu[MM_MAX_CPUS];
+extern uint64_t numa_hint_cpu[MM_MAX_CPUS], numa_migrated_cpu[MM_MAX_CPUS];
 #define mm_in_fault (mm_in_fault_cpu[mm_cpu_id()])  /* this CPU is in the fault handler: operations end with it */
 int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bool write);
 /* Change the protection of [start, end) inside one VMA (mprotect.c). */

@@ -233,7 +233,7 @@ int mm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned vm_prot)
     struct mprotect_arg arg = { vm_prot, &g };
     vma_for_each_in_range(mm, start, end, mprotect_vma, &arg);
     tlb_gather_finish(&g);
+    rule_check_op_end("mprotect");      /* under the lock: see rule_check.c */
     mm_unlock(mm);
-    rule_check_op_end("mprotect");
     return 0;
 }

@@ -8,6 +8,8 @@
 
 static int numa_target = -1;
 bool mm_in_fault_cpu[MM_MAX_CPUS];
+/* Hint faults taken and folios they migrated, per CPU (the SMP tests). */
+uint64_t numa_hint_cpu[MM_MAX_CPUS], numa_migrated_cpu[MM_MAX_CPUS];
 
 /* The protnone entry a scan leaves for a present one (keeping the dirty
  * state; under savedwrite, the write bit too: hardware ignores it since the
@@ -57,7 +59,7 @@ long mm_numa_scan(struct mm *mm, uint64_t start, uint64_t len, int target_node)
     if (!len || !IS_ALIGNED(start, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE) ||
         start < MM_VA_BASE || start + len > MM_VA_END || target_node >= palloc_nr_nodes())
         return MM_EINVAL;
-    numa_target = target_node;
+    __atomic_store_n(&numa_target, target_node, __ATOMIC_RELAXED);
     long changed = 0;
     pgprot_t none = pgprot_from_prot(PROT_NONE, true);
     mm_lock(mm, "numa_scan");
@@ -108,9 +110,9 @@ long mm_numa_scan(struct mm *mm, uint64_t start, uint64_t len, int target_node)
         }
     }
     tlb_gather_finish(&g);
-    mm_unlock(mm);
     if (rule_check_on)
-        rule_check_op_end("numa_scan");
+        rule_check_op_end("numa_scan");     /* under the lock: see rule_check.c */
+    mm_unlock(mm);
     return changed;
 }
 
@@ -244,6 +246,7 @@ int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bo
     (void)write;
     assert_locked(mm);
     FSTAT_ADD(numa_hint, 1);
+    numa_hint_cpu[mm_cpu_id()]++;
     pte_t old = pte_read_once(ptep);
     struct page *p = vm_normal_page(v, addr, old);
     if (!p) {
@@ -252,20 +255,27 @@ int numa_hint_fault(struct mm *mm, struct vma *v, uint64_t addr, pte_t *ptep, bo
         return 0;
     }
     struct page *head = folio_head(p);
-    if (numa_target >= 0 && head->node != numa_target && !folio_mapped_shared(head)) {
+    /* Read once: CPU 0's next scan may set another target meanwhile. */
+    int target = __atomic_load_n(&numa_target, __ATOMIC_RELAXED);
+    if (target >= 0 && head->node != target && !folio_mapped_shared(head)) {
         /* Migration runs without the page-table lock (copying takes long);
-         * the PTE may change meanwhile, so everything is decided again. */
+         * the PTE may change meanwhile, so everything is decided again.
+         * Counted as migrated only if this fault moved it: with several
+         * CPUs another may have moved it first ("already there" is 0). */
+        uint64_t pfn_before = page_to_pfn(head);
         mm_unlock(mm);
-        int r = mm_migrate(mm, addr, numa_target);
+        int r = mm_migrate(mm, addr, target);
         mm_lock(mm, "numa_fault_after_migrate");
-        if (r == 0)
-            FSTAT_ADD(numa_migrated, 1);
         ptep = mm_pte_ptr(mm, addr, false);
         old = ptep ? pte_read_once(ptep) : 0;
         if (!pte_protnone(old))
             return 0;           /* someone else resolved it */
         p = vm_normal_page(v, addr, old);
         head = page_head(p);
+        if (r == 0 && page_to_pfn(head) != pfn_before && head->node == target) {
+            FSTAT_ADD(numa_migrated, 1);
+            numa_migrated_cpu[mm_cpu_id()]++;
+        }
     }
     numa_rebuild_folio(mm, v, addr, ptep, head, p);
     return 0;
@@ -289,8 +299,11 @@ int migrate_folio_locked(struct mm *mm, struct page *head, int node, uint64_t hi
         return MM_ENOMEM;
     }
     uint64_t opfn = page_to_pfn(head), npfn = page_to_pfn(n);
-    static uint64_t addrs[MIGRATE_MAX_PAGES];
-    static pte_t olds[MIGRATE_MAX_PAGES];
+    /* Per CPU: CPUs migrating in different address spaces at once. */
+    static uint64_t addrs_cpu[MM_MAX_CPUS][MIGRATE_MAX_PAGES];
+    static pte_t olds_cpu[MM_MAX_CPUS][MIGRATE_MAX_PAGES];
+    uint64_t *addrs = addrs_cpu[mm_cpu_id()];
+    pte_t *olds = olds_cpu[mm_cpu_id()];
     int moved = 0;
     struct tlb_gather g;
     tlb_gather_init(&g, mm->pt.asid);
@@ -369,8 +382,8 @@ int mm_migrate(struct mm *mm, uint64_t addr, int node)
         r = MM_EEXIST;                                  /* COW-shared: not migrated */
     else
         r = migrate_folio_locked(mm, page_head(p), node, ALIGN_DOWN(addr, PAGE_SIZE));
-    mm_unlock(mm);
     if (!mm_in_fault)
-        rule_check_op_end("migrate");
+        rule_check_op_end("migrate");       /* under the lock: see rule_check.c */
+    mm_unlock(mm);
     return r;
 }

@@ -16,8 +16,10 @@
  *    list head, frees push at the head (LIFO).  Fully deterministic.
  *
  * Concurrency: one spinlock (pa_lock) around every list and page-state
- * change of palloc_alloc / palloc_free / the pcp drains; a page taken off
- * a list is filled in after the lock is dropped (it is the caller's).
+ * change of palloc_alloc / palloc_free / the pcp drains. A single page
+ * from a per-node list is filled in (and zeroed) after the lock is
+ * dropped; the slow path (buddy split, higher orders) fills in and zeroes
+ * under it, which holds up other CPUs' allocations for that long.
  * Range/reserve tables are immutable after palloc_init(), which, like
  * palloc_reserve and palloc_check, runs with one CPU.
  */

@@ -4,6 +4,7 @@
 #include "mmu/page.h"
 #include "mmu/pgtable.h"
 #include "mmu/tlb.h"
+#include "mmu/mm.h"
 #include "tests/kernel/ktest.h"
 
 bool rule_check_on;
@@ -81,10 +82,18 @@ static struct { char what; uint64_t a, b, c; } ring[RING];
 static unsigned ring_pos;
 
 /* R5 state. */
-static bool unordered_bc, unordered_local, incomplete_bc, incomplete_local;
+/* Per CPU: a barrier orders and completes only its own CPU's stores and
+ * invalidates. */
+static struct { bool unordered_bc, unordered_local, incomplete_bc, incomplete_local; } order_cpu[MM_MAX_CPUS];
+#define unordered_bc     order_cpu[mm_cpu_id()].unordered_bc
+#define unordered_local  order_cpu[mm_cpu_id()].unordered_local
+#define incomplete_bc    order_cpu[mm_cpu_id()].incomplete_bc
+#define incomplete_local order_cpu[mm_cpu_id()].incomplete_local
 /* R9: tables allocated (zeroed with plain stores) and not yet ordered. */
-static uint64_t unpublished[MAX_UNPUBLISHED];
-static unsigned nunpublished;
+static uint64_t unpublished_cpu[MM_MAX_CPUS][MAX_UNPUBLISHED];
+static unsigned nunpublished_cpu[MM_MAX_CPUS];
+#define unpublished  unpublished_cpu[mm_cpu_id()]
+#define nunpublished nunpublished_cpu[mm_cpu_id()]
 /* R8: which root each hardware ASID last ran, and whether it may hold entries. */
 static struct { uint16_t asid; bool used, dirty; uint64_t root; } asid_map[64];
 static bool r8_pending;
@@ -577,7 +586,7 @@ static void rule_check_tlbi_unlocked(const struct tlbi_rec *r)
     }
     uint8_t clear = e.broadcast ? 0xff : PE_THIS;
     if (e.start == 0 && e.end == ~0ULL) {   /* a whole-ASID or whole-TLB flush: R8 state */
-        for (unsigned i = 0; i < ARRAY_SIZE(asid_map); i++)
+        for (unsigned i = 0; i < ARRAY_SIZE(asid_map) && (clear & 1); i++)    /* (CPU 0's roots) */
             if (e.any_asid || asid_map[i].asid == (e.asid & asid_mask()))
                 /* The root running now refills entries right after. */
                 asid_map[i].dirty = asid_map[i].root == current_root && asid_map[i].asid == current_hw_asid;
@@ -720,8 +729,8 @@ static void rule_check_reset_unlocked(void)
 {
     model_init();
     nblocks = 0;
-    nunpublished = 0;
-    unordered_bc = unordered_local = incomplete_bc = incomplete_local = false;
+    memset(nunpublished_cpu, 0, sizeof(nunpublished_cpu));
+    memset(order_cpu, 0, sizeof(order_cpu));
     memset(asid_map, 0, sizeof(asid_map));
     memset(r8_held, 0, sizeof(r8_held));
     r8_pending = false;

@@ -78,8 +78,14 @@ static void flush_asid(uint16_t asid) { tlbi_asid(asid); }
 void tlb_note_active(unsigned cpu, uint16_t asid)
 {
     uint8_t bit = (uint8_t)(1u << cpu);
-    if (!(__atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & bit))
+    if (!(__atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & bit)) {
         asid_cpus_update(asid, bit, 0);
+        /* The bit before this CPU's first walk of the address space: an
+         * initiator that changed an entry and then reads the mask (a full
+         * fence there too, remote_cpus_of) either sees the bit or its
+         * change is visible to this CPU's walk (store-buffer ordering). */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
     if (rule_check_on)
         rule_check_note_active(cpu, asid);
 }
@@ -102,6 +108,7 @@ static uint32_t remote_cpus_of(uint16_t asid)
 {
     if (tlb_nr_cpus <= 1)
         return 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* the entry changes before the mask read */
     return __atomic_load_n(&tlb_asid_cpus[asid], __ATOMIC_RELAXED) & ~(1u << smp_id());
 }
 
@@ -259,6 +266,11 @@ void flush_tlb_range(uint16_t asid, uint64_t start, uint64_t end, uint64_t strid
 {
     if (start >= end)
         return;
+    /* With other CPUs online the mask is read after a full fence (the
+     * entry changes before it: tlb_note_active); on one CPU it is CPU 0's
+     * own bit at most. */
+    if (__builtin_expect(tlb_nr_cpus > 1, 0))
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (__builtin_expect(tlb_asid_cpus[asid] & ~1u, 0))
         flush_tlb_range_others(asid, start, end, stride, last_level);
     else

@@ -25,6 +25,8 @@
 
 #define BASE (MM_VA_BASE + 0x30000000ULL)
 #define NPAGES 8
+#define MAX_PAGES 32            /* a worker's pages: NPAGES, or more where asked (npages) */
+#define NUMA_PAGES 32           /* the hint-fault test: more faults per scan */
 
 static const char *need_smp(void)
 {
@@ -79,10 +81,11 @@ struct worker {
     volatile int stop;
     volatile int *ro_done;      /* CPU 0: "the RW->RO mprotect has returned" */
     uint64_t writes_ok, writes_faulted, stale_writes, attempts;
-    uint64_t last[NPAGES];      /* last value written successfully per page */
+    unsigned npages;            /* pages it writes (0: NPAGES) */
+    uint64_t last[MAX_PAGES];   /* last value written successfully per page */
     uint64_t first_stale_va;
     uint64_t lost_writes, first_lost, first_lost_saw;
-    int wrote_in[NPAGES];       /* the odd epoch of the last write made entirely inside it */
+    int wrote_in[MAX_PAGES];    /* the odd epoch of the last write made entirely inside it */
     bool handle_faults;         /* this CPU's faults go to the mm's handler (struct cpu .mm) */
 };
 static struct worker workers[SMP_MAX_CPUS];
@@ -115,7 +118,15 @@ static void writer(void *arg)
         this_cpu()->mm = w->mm;
     uint64_t seq = 1;
     while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
-        for (unsigned p = 0; p < NPAGES; p++, seq++) {
+        unsigned np = w->npages ? w->npages : NPAGES;
+        for (unsigned k = 0; k < np; k++, seq++) {
+            /* Workers that take their own faults start at different pages
+             * and hand over after each one (under -icount's round robin
+             * the CPUs then take turns page by page, so each meets a
+             * protnone entry first on its own pages). */
+            unsigned p = w->handle_faults ? (k + me * np / SMP_MAX_CPUS * 2) % np : k;
+            if (w->handle_faults)
+                arch_cpu_relax();
             /* Epoch odd: CPU 0's mprotect(RO) has returned and its
              * mprotect(RW) has not begun. A write that succeeded with the
              * same odd epoch before and after it ran entirely in that
@@ -160,22 +171,24 @@ static void writer(void *arg)
     leave_mm();
 }
 
-/* Let every writer make one pass, or give up after 0.5 ms of the
- * architected timer: under multi-threaded TCG a writer's host thread may
- * be off-CPU (4 vCPU threads, 2 host cores); the checks are per write and
- * do not depend on the wait. Under -icount (virtual time: 0.5 ms is 5e5
- * instructions) the relax hands the single host thread to
- * the writers, whose pass takes a few hundred. */
-static void wait_writers(unsigned n)
+/* Let every writer make one pass, or give up after `us` microseconds of
+ * the architected timer: under multi-threaded TCG a writer's host thread
+ * may be off-CPU (4 vCPU threads, 2 host cores); the checks are per write
+ * and do not depend on the wait. Under -icount (virtual time: 1 us is
+ * 1000 instructions) the relax hands the single host thread to the
+ * writers, whose pass of NPAGES takes a few hundred. */
+static void wait_writers_us(unsigned n, unsigned us)
 {
-    uint64_t t0 = read_timer(), limit = timer_freq_hz() / 2000;
+    uint64_t t0 = read_timer(), limit = timer_freq_hz() / 1000000 * us;
     for (unsigned c = 1; c < n; c++) {
         uint64_t a = __atomic_load_n(&workers[c].attempts, __ATOMIC_RELAXED);
-        while (__atomic_load_n(&workers[c].attempts, __ATOMIC_RELAXED) < a + NPAGES &&
+        unsigned pass = workers[c].npages ? workers[c].npages : NPAGES;
+        while (__atomic_load_n(&workers[c].attempts, __ATOMIC_RELAXED) < a + pass &&
                read_timer() - t0 < limit)
             arch_cpu_relax();
     }
 }
+static void wait_writers(unsigned n) { wait_writers_us(n, 500); }
 
 static unsigned rounds_arg(void)
 {
@@ -502,10 +515,13 @@ static void t_dirty_racing_repaint(struct ktest *t)
  * page takes the hint fault on its own CPU: under the page-table lock the
  * handler migrates the folio to the target node (clear, shootdown from
  * that CPU to the others, copy, remap) and restores the entry. Several
- * CPUs take hint faults at once, on the same pages, racing the scans:
- * no access may fail, no write may be lost (a folio migrated twice, or
- * copied while another CPU still wrote the old one, would lose it), and
- * every worker CPU must have resolved hint faults itself.
+ * CPUs take hint faults at once, on the same pages, racing the scans
+ * and each other's migrations: no access may fail, no write may be lost
+ * (a scan whose shootdown missed a CPU lets it write the old folio after
+ * the migration's copy: lost), and every worker CPU must have taken hint
+ * faults and migrated folios itself (per-CPU counts in mmu/numa.c). CPU 0
+ * waits up to 20 ms for each writer's full pass after a scan, so a scan is
+ * followed by up to NUMA_PAGES hint faults per CPU.
  */
 static void t_numa_hint_faults_on_every_cpu(struct ktest *t)
 {
@@ -515,19 +531,21 @@ static void t_numa_hint_faults_on_every_cpu(struct ktest *t)
     }
     struct mm *mm = mm_create();
     KASSERT(t, mm != NULL);
-    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
-    for (unsigned p = 0; p < NPAGES; p++)
+    KASSERT_EQ(t, mm_map(mm, BASE, NUMA_PAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
+    for (unsigned p = 0; p < NUMA_PAGES; p++)
         KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
     static volatile int epoch;          /* stays even: every access must succeed */
     epoch = 0;
     unsigned n = smp_nr_cpus;
-    uint64_t f0[SMP_MAX_CPUS];
+    uint64_t f0[SMP_MAX_CPUS], m0[SMP_MAX_CPUS];
     for (unsigned c = 1; c < n; c++) {
         memset(&workers[c], 0, sizeof(workers[c]));
         workers[c].mm = mm;
         workers[c].ro_done = &epoch;
         workers[c].handle_faults = true;
-        f0[c] = cpus[c].mm_faults;
+        workers[c].npages = NUMA_PAGES;
+        f0[c] = numa_hint_cpu[c];
+        m0[c] = numa_migrated_cpu[c];
         KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
     }
     struct mm_fault_stats s0 = mm_fault_stats;
@@ -535,52 +553,58 @@ static void t_numa_hint_faults_on_every_cpu(struct ktest *t)
     unsigned rounds = rounds_arg(), scans = 0;
     uint64_t protnone = 0;
     for (unsigned r = 0; r < rounds; r++) {
-        wait_writers(n);
-        long ch = mm_numa_scan(mm, BASE, NPAGES * PAGE_SIZE, (int)(r & 1));
+        wait_writers_us(n, 20000);
+        long ch = mm_numa_scan(mm, BASE, NUMA_PAGES * PAGE_SIZE, (int)(r & 1));
         KASSERT(t, ch >= 0, "numa scan: %ld", ch);
         protnone += (uint64_t)ch;
         scans++;
     }
-    wait_writers(n);
+    wait_writers_us(n, 20000);
     for (unsigned c = 1; c < n; c++)
         __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
-    uint64_t ok = 0, failed = 0, resolved = 0;
-    unsigned cpus_hinting = 0;
-    for (unsigned c = 1; c < n; c++) {
+    for (unsigned c = 1; c < n; c++)
         smp_call_wait(c);
+    /* The counts before CPU 0's own checks below (its reads may fault). */
+    uint64_t hints = mm_fault_stats.numa_hint - s0.numa_hint;
+    uint64_t migrated = mm_fault_stats.numa_migrated - s0.numa_migrated;
+    uint64_t ok = 0, failed = 0, hints_1n = 0, migrated_1n = 0;
+    unsigned cpus_hinting = 0, cpus_migrating = 0;
+    for (unsigned c = 1; c < n; c++) {
         struct worker *w = &workers[c];
         ok += w->writes_ok;
         failed += w->writes_faulted;
-        uint64_t mine = cpus[c].mm_faults - f0[c];
-        resolved += mine;
-        cpus_hinting += mine > 0;
+        uint64_t h = numa_hint_cpu[c] - f0[c], m = numa_migrated_cpu[c] - m0[c];
+        hints_1n += h;
+        migrated_1n += m;
+        cpus_hinting += h > 0;
+        cpus_migrating += m > 0;
         KEXPECT(t, w->writes_faulted == 0, "cpu %u: %llu writes failed (the mm's handler left a fault "
                 "unresolved; last at 0x%llx)", c, (unsigned long long)w->writes_faulted,
                 (unsigned long long)cpus[c].last_fault.addr);
         KEXPECT(t, w->lost_writes == 0, "cpu %u: %llu successful writes lost (first: wrote 0x%llx, "
                 "later read 0x%llx)", c, (unsigned long long)w->lost_writes,
                 (unsigned long long)w->first_lost, (unsigned long long)w->first_lost_saw);
-        for (unsigned p = 0; p < NPAGES; p++) {
+        for (unsigned p = 0; p < NUMA_PAGES; p++) {
             uint64_t v = 0;
             KASSERT_EQ(t, mm_read(mm, slot_va(p, c), &v), 0);
             KEXPECT(t, v == w->last[p], "cpu %u page %u: memory 0x%llx, last successful write 0x%llx "
                     "(lost in a migration)", c, p, (unsigned long long)v, (unsigned long long)w->last[p]);
         }
     }
-    uint64_t hints = mm_fault_stats.numa_hint - s0.numa_hint;
-    uint64_t migrated = mm_fault_stats.numa_migrated - s0.numa_migrated;
     ktest_log("%u NUMA scans (%llu entries made protnone) racing %u CPUs that take the hint faults "
-              "themselves: %llu hint faults, %llu folios migrated by the faulting CPU, %llu faults "
-              "resolved on CPUs 1-%u (%u of them took some); %llu writes ok, %llu failed; shootdowns %llu, "
-              "IPIs %llu, SBI rfences %llu (shootdown %s)", scans, (unsigned long long)protnone, n - 1,
-              (unsigned long long)hints, (unsigned long long)migrated, (unsigned long long)resolved,
-              n - 1, cpus_hinting, (unsigned long long)ok, (unsigned long long)failed,
+              "themselves: %llu hint faults (%llu on CPUs 1-%u, %u of them took some), %llu folios migrated "
+              "by the faulting CPU (%llu by CPUs 1-%u, %u of them); %llu writes ok, %llu failed; "
+              "shootdowns %llu, IPIs %llu, SBI rfences %llu (shootdown %s)", scans,
+              (unsigned long long)protnone, n - 1, (unsigned long long)hints, (unsigned long long)hints_1n,
+              n - 1, cpus_hinting, (unsigned long long)migrated, (unsigned long long)migrated_1n, n - 1,
+              cpus_migrating, (unsigned long long)ok, (unsigned long long)failed,
               (unsigned long long)(tlb_smp_stats.shootdowns - t0.shootdowns),
               (unsigned long long)(tlb_smp_stats.ipis - t0.ipis),
               (unsigned long long)(tlb_smp_stats.sbi_rfences - t0.sbi_rfences),
               tlb_shootdown_names[tlb_params.shootdown]);
-    KEXPECT(t, cpus_hinting == n - 1, "hint faults resolved on %u of the %u worker CPUs", cpus_hinting, n - 1);
-    KEXPECT(t, migrated > 0, "no folio migrated by a hint fault");
+    KEXPECT(t, cpus_hinting == n - 1, "hint faults taken on %u of the %u worker CPUs", cpus_hinting, n - 1);
+    KEXPECT(t, cpus_migrating == n - 1, "folios migrated by hint faults on %u of the %u worker CPUs",
+            cpus_migrating, n - 1);
     mm_activate(NULL);
     mm_destroy(mm);
 }
