@@ -265,6 +265,16 @@ def _kill_group(proc):
             continue
 
 
+# QEMU processes running now (several with --jobs): killed, process group
+# and all, if the run is interrupted.
+LIVE = set()
+
+
+def kill_live():
+    for proc in list(LIVE):
+        _kill_group(proc)
+
+
 def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
              raw_sink=None, is_parked=None):
     """Run cmd in its own process group, feeding each output line to on_line.
@@ -279,6 +289,7 @@ def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
     deadline = start + timeout
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
+    LIVE.add(proc)
     fd = proc.stdout.fileno()
     lines, buf = [], b""
     timed_out = hung = parked = False
@@ -332,6 +343,7 @@ def run_qemu(cmd, timeout, on_line=None, is_final=None, grace=EXIT_GRACE,
         raise
     finally:
         proc.stdout.close()
+        LIVE.discard(proc)
     if buf:
         emit(buf)
     return RunResult(lines, exit_status, timed_out, hung, time.monotonic() - start, parked)
@@ -727,6 +739,7 @@ def run_parallel(configs, args):
     import io
     import threading
     results = [None] * len(configs)
+    errors = [None] * len(configs)
     cond = threading.Condition()
     state = {"running": 0, "exclusive": False}
     print_lock = threading.Lock()
@@ -735,6 +748,9 @@ def run_parallel(configs, args):
         buf = io.StringIO()
         try:
             results[i] = run_config(c, args, out=buf)
+        except Exception as e:      # this configuration's problem, reported with it
+            errors[i] = e
+            print(f"[{c.name}] error: {e}", file=buf)
         finally:
             with print_lock:
                 sys.stdout.write(buf.getvalue())
@@ -748,18 +764,27 @@ def run_parallel(configs, args):
     for i, c in enumerate(configs):
         alone = exclusive(c)
         with cond:
-            cond.wait_for(lambda: not state["exclusive"] and
-                          (state["running"] == 0 if alone else state["running"] < args.jobs))
+            try:
+                cond.wait_for(lambda: not state["exclusive"] and
+                              (state["running"] == 0 if alone else state["running"] < args.jobs))
+            except KeyboardInterrupt:
+                kill_live()
+                raise
             state["running"] += 1
             state["exclusive"] = alone
         t = threading.Thread(target=work, args=(i, c), daemon=True)
         t.start()
         threads.append(t)
-    for t in threads:
-        t.join()
-    missing = [configs[i].name for i, v in enumerate(results) if v is None]
-    if missing:
-        raise OSError(f"no result for {', '.join(missing)}")
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)     # (a bare join would not see Ctrl-C)
+    except KeyboardInterrupt:
+        kill_live()
+        raise
+    bad = [(configs[i].name, e) for i, e in enumerate(errors) if e is not None]
+    if bad:
+        raise OSError("; ".join(f"{n}: {e}" for n, e in bad))
     return results
 
 

@@ -20,6 +20,7 @@ mkdir -p build/logs
 # Both host cores: builds with make -j, QEMU configurations two at a time
 # (tools/runner.py --jobs; a multi-threaded TCG one runs alone).
 JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+[ "$JOBS" -gt 4 ] 2>/dev/null && JOBS=4      # (each QEMU takes 256 MiB and a core)
 
 echo "== host unit tests (cmocka, ASan+UBSan)"
 if ! make --no-print-directory -s -j"$JOBS" host-build > build/logs/host-build.log 2>&1; then
@@ -28,6 +29,7 @@ else
   # JOBS binaries at a time (test_fdt alone spawns thousands of fdtget
   # processes), each one's output kept and judged in order below.
   running=0
+  rm -f build/logs/host-test_*.out build/logs/host-test_*.rc
   for t in build/host/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
