@@ -39,7 +39,7 @@ static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f,
     trap_unexpected(what, f);
 }
 
-void arm64_irq(void);      /* arch/arm64/smp.c */
+int arm64_irq(void);       /* arch/arm64/smp.c */
 
 /* DFSC/IFSC -> what trap_fault() gets: bit 7 set for the codes it handles,
  * the fault kind in bits 4-6, the level + 1 in bits 0-3 (0 = -1, FEAT_LPA2). */
@@ -73,8 +73,13 @@ void arm64_exception(struct trap_frame *f, uint64_t kind)
          * The handler uses no FP/SIMD register, which the vectors do not
          * save. Tested here, off the synchronous path. */
         if (kind == 5) {
-            arm64_irq();
-            return;
+            int bad = arm64_irq();
+            if (bad < 0)
+                return;
+            char what[96];
+            snprintf(what, sizeof(what), "irq: INTID %d, which this kernel did not enable or arm, "
+                     "at pc 0x%llx", bad, (unsigned long long)f->elr);
+            trap_unexpected(what, f);
         }
         unexpected(f, kind);                    /* alignment and the rest */
     }

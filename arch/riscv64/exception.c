@@ -33,6 +33,7 @@ static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f)
 extern char riscv_cboz_trial[];
 extern volatile bool riscv_cboz_trapped;
 void riscv_ipi(void);       /* arch/riscv64/smp.c */
+bool riscv_timer_irq(void); /* arch/riscv64/smp.c */
 
 /* An illegal instruction at a fixup site (riscv_counter_read_safe in
  * probe.S: a counter CSR the firmware hides) resumes at its fixup. */
@@ -64,6 +65,9 @@ void riscv_trap(struct trap_frame *f)
             riscv_ipi();
             return;
         }
+        /* supervisor timer interrupt: this hart's armed one-shot, else unexpected */
+        if (c == (CAUSE_INTERRUPT | 5) && riscv_timer_irq())
+            return;
         unexpected(f);
     }
     struct fault_info fi = {
