@@ -45,8 +45,7 @@ const char *arch_cpu_cannot_join_why(const struct dt_cpu *c) { (void)c; return "
 bool arch_timer_init(void) { return false; }
 const char *arch_timer_why(void)
 {
-    return "not implemented on 32-bit arm (no interrupt controller driver: GIC on virt, "
-           "BCM2836 local controller on the Pi 2)";
+    return "not implemented on 32-bit arm (no GIC / BCM2836 interrupt driver here)";
 }
 const char *arch_timer_name(void) { return "none"; }
 void arch_timer_arm(uint64_t deadline) { (void)deadline; }
