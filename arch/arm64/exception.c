@@ -69,16 +69,18 @@ void arm64_exception(struct trap_frame *f, uint64_t kind)
     bool data = (ec | 1) == EC_DABT_CUR;        /* EC_DABT_LOW or EC_DABT_CUR */
     unsigned d = fsc_decode[ESR_FSC(esr) & 63];
     if ((kind & 3) != 0 || (!data && (ec | 1) != EC_IABT_CUR) || !(d & 0x80)) {
-        /* IRQ from EL1 with SP_EL1 (vector 5): the GIC's SGIs, i.e. IPIs.
-         * The handler uses no FP/SIMD register, which the vectors do not
-         * save. Tested here, off the synchronous path. */
+        /* IRQ from EL1 with SP_EL1 (vector 5): the GIC's SGI 0 (IPIs) and
+         * the per-CPU virtual timer's PPI; any other INTID (or the timer
+         * with no one-shot armed) is unexpected. The handler uses no FP/SIMD
+         * register, which the vectors do not save. Tested here, off the
+         * synchronous path. */
         if (kind == 5) {
             int bad = arm64_irq();
             if (bad < 0)
                 return;
             char what[96];
-            snprintf(what, sizeof(what), "irq: INTID %d, which this kernel did not enable or arm, "
-                     "at pc 0x%llx", bad, (unsigned long long)f->elr);
+            snprintf(what, sizeof(what), "irq: INTID %d not expected (neither SGI 0 nor an armed "
+                     "timer) at pc 0x%llx", bad, (unsigned long long)f->elr);
             trap_unexpected(what, f);
         }
         unexpected(f, kind);                    /* alignment and the rest */

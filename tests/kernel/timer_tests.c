@@ -19,7 +19,7 @@
 
 #define ARM_MS      2       /* the one-shot's distance */
 #define QUIET_MS    1       /* after it was taken: no second interrupt */
-#define LIMIT_MS    2000    /* give up waiting (a failure, never a pass) */
+#define LIMIT_MS    1000    /* give up waiting (a failure, never a pass) */
 
 static uint64_t ms_ticks(uint64_t ms) { return timer_freq_hz() / 1000 * ms; }
 
