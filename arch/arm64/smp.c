@@ -9,7 +9,8 @@
  *   (physical), x3 context id (in x0 at the entry); returns 0, or
  *   -2 INVALID_PARAMETERS, -4 ALREADY_ON, -5 ON_PENDING, -6 INTERNAL_FAILURE,
  *   -9 INVALID_ADDRESS. A CPU starts with its MMU and caches off.
- *   GICv2: GICD_CTLR 0x000, GICD_ISENABLER0 0x100, GICD_IPRIORITYR 0x400,
+ *   GICv2: GICD_CTLR 0x000, GICD_TYPER 0x004, GICD_ISENABLER0 0x100,
+ *   GICD_ICENABLER0 0x180, GICD_IPRIORITYR 0x400,
  *   GICD_ITARGETSR0..7 0x800 (read: this CPU interface's bit, banked),
  *   GICD_SGIR 0xF00 (target list 23:16, SGI id 3:0); GICC_CTLR 0x000,
  *   GICC_PMR 0x004, GICC_IAR 0x00C, GICC_EOIR 0x010 (write back what IAR
@@ -22,7 +23,8 @@
  *   S3_0_C12_C12_4 (RSS bit 18: Aff0 16..255 can be targeted);
  *   GICR_TYPER 0x08 (affinity 63:32, Last bit 4), GICR_WAKER 0x14
  *   (ProcessorSleep bit 1, ChildrenAsleep bit 2), SGI frame at +0x10000:
- *   GICR_IGROUPR0 0x80, GICR_ISENABLER0 0x100, GICR_IPRIORITYR 0x400;
+ *   GICR_IGROUPR0 0x80, GICR_ISENABLER0 0x100, GICR_ICENABLER0 0x180,
+ *   GICR_IPRIORITYR 0x400;
  *   GICD_CTLR ARE bit 4, EnableGrp1 bit 1, RWP bit 31.
  * The store of the request must be visible before the SGI: dsb ishst
  * before the GICD_SGIR write / ICC_SGI1R_EL1 write (then isb).
@@ -301,7 +303,11 @@ static void gic_cpu_init(void)
 {
     write_sysreg(cntv_ctl_el0, 0);
     isb();
+    /* The PPIs this kernel does not handle are disabled (firmware may have
+     * left some enabled): ICENABLER0 bits 16-31 but the timer's. */
+    uint32_t other_ppis = 0xffff0000u & ~(vtimer_intid ? 1u << vtimer_intid : 0);
     if (gic == GIC_V2) {
+        mmio_w32(gicd + 0x180, other_ppis);             /* ICENABLER0 (banked) */
         mmio_w32(gicd + 0x100, 1u << 0);                /* ISENABLER0: SGI 0 */
         mmio_w32(gicd + 0x400, 0x80);                   /* IPRIORITYR0 byte 0 */
         if (vtimer_intid) {                             /* group 0 as SGI 0 */
@@ -322,6 +328,7 @@ static void gic_cpu_init(void)
         for (int i = 0; i < 1000000 && (mmio_r32(rd + 0x14) & (1u << 2)); i++)
             ;
         uint64_t sgi = rd + 0x10000;
+        mmio_w32(sgi + 0x180, other_ppis);                          /* GICR_ICENABLER0 */
         mmio_w32(sgi + 0x80, mmio_r32(sgi + 0x80) | 1u);            /* SGI 0: group 1 */
         mmio_w32(sgi + 0x400, (mmio_r32(sgi + 0x400) & ~0xffu) | 0x80);
         mmio_w32(sgi + 0x100, 1u);                                  /* enable SGI 0 */
@@ -347,6 +354,14 @@ static bool gic_setup(void)
     if (gic_ready)
         return true;
     gic_find();
+    if (gic != GIC_NONE) {
+        /* Every SPI off (GICD_ICENABLERn, n >= 1; GICD_TYPER.ITLinesNumber
+         * bits 4:0 = N: 32 * (N + 1) INTIDs): none is handled here, and
+         * firmware may have left some enabled. */
+        uint32_t lines = mmio_r32(gicd + 0x004) & 0x1f;
+        for (uint32_t n = 1; n <= lines; n++)
+            mmio_w32(gicd + 0x180 + 4 * (uint64_t)n, ~0u);
+    }
     if (gic == GIC_V2) {
         mmio_w32(gicd + 0x000, 1);                      /* distributor on (group 0) */
     } else if (gic == GIC_V3) {
