@@ -201,8 +201,7 @@ static void timer_find(const struct dt_blob *b, uint32_t icells)
 }
 
 /* The interrupt controller node among the root's children, its reg read
- * with the root's #address-cells / #size-cells. */
-static void timer_find(const struct dt_blob *b, uint32_t icells);
+ * with the root's #address-cells / #size-cells; then the timer's PPI. */
 static void gic_find(void)
 {
     struct dt_blob b;

@@ -66,7 +66,8 @@ void arch_set_this_cpu(struct cpu *c) { csr_write(sscratch, (uint64_t)(uintptr_t
  * icount (MTTCG) it only costs the call.
  * While this hart has a one-shot armed (boot/timer.h: sie.STIE set) the
  * deadline is left alone: it is the one-shot's, which then also serves as
- * the scheduling deadline; writing now + 20 would fire the interrupt early.
+ * the scheduling deadline. Writing now + 20 would replace it, and a hart
+ * spinning for its one-shot would push it ahead on every spin: never taken.
  * The interrupt handler clears STIE before it clears timer_armed, so a
  * relax that sees timer_armed = 0 has STIE clear (same hart, program order). */
 static bool have_sstc;
