@@ -13,6 +13,7 @@
 #include "tests/bench/bench.h"
 #include "boot/shell.h"
 #include "boot/smp.h"
+#include "boot/timer.h"
 #include <stdarg.h>
 #include <asm/counters.h>
 
@@ -260,6 +261,8 @@ void kmain(uint64_t dtb_arg, uint64_t boot_arg)
     mm_init();
     smp_boot();
     smp_describe();
+    timer_init();
+    timer_describe();
 
     if (bootarg_present("shell")) {
         shell_run();

@@ -57,6 +57,11 @@ struct cpu {
     volatile uint64_t ipis_received;
     volatile uint64_t shootdowns_done;
     uint32_t gic_mask;              /* arm64 GICv2: this CPU interface's target bit */
+    /* This CPU's one-shot timer (boot/timer.h) */
+    volatile int timer_armed;       /* armed and not yet taken */
+    uint64_t timer_deadline;        /* read_timer() value it was armed for */
+    volatile uint64_t timer_irqs;   /* timer interrupts taken on this CPU */
+    volatile uint64_t timer_fired_at;   /* read_timer() in the last one's handler */
 } __attribute__((aligned(64)));
 
 extern struct cpu cpus[SMP_MAX_CPUS];

@@ -9,6 +9,7 @@
 #include "boot/kernel.h"
 #include "boot/smp.h"
 #include "boot/fdt.h"
+#include "boot/timer.h"
 
 #include <asm/percpu.h>
 
@@ -38,3 +39,14 @@ unsigned arch_firmware_remote_fence(uint32_t cpu_mask, uint16_t asid, uint64_t s
 
 bool arch_cpu_can_join(const struct dt_cpu *c) { (void)c; return true; }
 const char *arch_cpu_cannot_join_why(const struct dt_cpu *c) { (void)c; return ""; }
+
+/* Per-CPU timer interrupts (boot/timer.h): not on 32-bit Arm, which has no
+ * GIC driver here (virt) nor one for the BCM2836 local controller (Pi 2). */
+bool arch_timer_init(void) { return false; }
+const char *arch_timer_why(void)
+{
+    return "not implemented on 32-bit arm (no GIC / BCM2836 interrupt driver here)";
+}
+const char *arch_timer_name(void) { return "none"; }
+void arch_timer_arm(uint64_t deadline) { (void)deadline; }
+void arch_timer_mask(void) {}

@@ -9,7 +9,8 @@
  *   (physical), x3 context id (in x0 at the entry); returns 0, or
  *   -2 INVALID_PARAMETERS, -4 ALREADY_ON, -5 ON_PENDING, -6 INTERNAL_FAILURE,
  *   -9 INVALID_ADDRESS. A CPU starts with its MMU and caches off.
- *   GICv2: GICD_CTLR 0x000, GICD_ISENABLER0 0x100, GICD_IPRIORITYR 0x400,
+ *   GICv2: GICD_CTLR 0x000, GICD_TYPER 0x004, GICD_ISENABLER0 0x100,
+ *   GICD_ICENABLER0 0x180, GICD_IPRIORITYR 0x400,
  *   GICD_ITARGETSR0..7 0x800 (read: this CPU interface's bit, banked),
  *   GICD_SGIR 0xF00 (target list 23:16, SGI id 3:0); GICC_CTLR 0x000,
  *   GICC_PMR 0x004, GICC_IAR 0x00C, GICC_EOIR 0x010 (write back what IAR
@@ -22,7 +23,8 @@
  *   S3_0_C12_C12_4 (RSS bit 18: Aff0 16..255 can be targeted);
  *   GICR_TYPER 0x08 (affinity 63:32, Last bit 4), GICR_WAKER 0x14
  *   (ProcessorSleep bit 1, ChildrenAsleep bit 2), SGI frame at +0x10000:
- *   GICR_IGROUPR0 0x80, GICR_ISENABLER0 0x100, GICR_IPRIORITYR 0x400;
+ *   GICR_IGROUPR0 0x80, GICR_ISENABLER0 0x100, GICR_ICENABLER0 0x180,
+ *   GICR_IPRIORITYR 0x400;
  *   GICD_CTLR ARE bit 4, EnableGrp1 bit 1, RWP bit 31.
  * The store of the request must be visible before the SGI: dsb ishst
  * before the GICD_SGIR write / ICC_SGI1R_EL1 write (then isb).
@@ -31,6 +33,7 @@
 #include "boot/boot.h"
 #include "boot/fdt.h"
 #include "boot/smp.h"
+#include "boot/timer.h"
 #include <asm/sysreg.h>
 #include <asm/counters.h>
 #include <asm/gic_sgi.h>
@@ -41,6 +44,10 @@ enum gic_kind { GIC_NONE, GIC_V2, GIC_V3 };
 static enum gic_kind gic;
 static uint64_t icc_ctlr;       /* GICv3: the boot CPU's ICC_CTLR_EL1 (RSS: Aff0 >= 16 reachable) */
 static uint64_t gicd, gicc, gicr_base, gicr_size;
+static bool gic_ready;          /* distributor and the boot CPU's interface set up */
+/* The EL1 virtual timer's PPI (INTID 16-31) from the device tree, 0 if none. */
+static uint32_t vtimer_intid;
+static const char *vtimer_why = "the interrupt controller was not probed";
 
 /* Where secondary_el1 (boot/arm64/entry.S) reads its set-up, MMU off. */
 struct smp_boot_ctx { uint64_t mair, tcr, ttbr0, sctlr, stack_top, cpu; };
@@ -143,8 +150,58 @@ static bool compat_in(const char *list, uint32_t len, const char *want)
     return false;
 }
 
+/*
+ * The generic timer node (compatible "arm,armv8-timer", or "arm,armv7-timer")
+ * among the root's children: its `interrupts` lists, in this order, the
+ * secure physical, non-secure physical, virtual and hypervisor timers'
+ * interrupts (Linux's binding, Documentation/devicetree/bindings/timer/
+ * arm,arch_timer.yaml), each as a GIC specifier: with #interrupt-cells = 3,
+ * <type number flags>, type 1 = PPI, INTID = 16 + number (QEMU virt: PPI 11,
+ * INTID 27). The third entry is taken: the kernel reads the virtual counter.
+ * The timer's interrupt parent is assumed to be the GIC gic_find() found
+ * (true on QEMU virt: the root's interrupt-parent).
+ */
+static void timer_find(const struct dt_blob *b, uint32_t icells)
+{
+    struct dt_iter it;
+    struct dt_token tok;
+    const void *val;
+    uint32_t len;
+    char path[64] = "";
+    const char *name = NULL;
+    dt_iter_init(&it, b);
+    while (dt_iter_next(&it, &tok) == DT_OK && tok.type != DT_TOK_END) {
+        if (tok.type == DT_TOK_BEGIN_NODE && tok.depth == 2)
+            name = tok.name;
+        if (tok.type == DT_TOK_PROP && tok.depth == 2 && name && strcmp(tok.name, "compatible") == 0 &&
+            (compat_in(tok.val, tok.len, "arm,armv8-timer") || compat_in(tok.val, tok.len, "arm,armv7-timer"))) {
+            snprintf(path, sizeof(path), "/%s", name);
+            break;
+        }
+    }
+    if (!path[0]) {
+        vtimer_why = "the device tree has no arm,armv8-timer node among the root's children";
+        return;
+    }
+    if (icells != 3) {
+        vtimer_why = "the GIC node's #interrupt-cells is not 3";
+        return;
+    }
+    if (dt_get_prop_b(b, path, strlen(path), "interrupts", &val, &len) != DT_OK || len < 3 * 12) {
+        vtimer_why = "the timer node's interrupts lists no virtual timer (third entry)";
+        return;
+    }
+    const uint8_t *e = (const uint8_t *)val + 2 * 12;
+    uint32_t type = dt_be32(e), num = dt_be32(e + 4);
+    if (type != 1 || num > 15) {
+        vtimer_why = "the virtual timer's interrupt is not a PPI";
+        return;
+    }
+    vtimer_intid = 16 + num;
+}
+
 /* The interrupt controller node among the root's children, its reg read
- * with the root's #address-cells / #size-cells. */
+ * with the root's #address-cells / #size-cells; then the timer's PPI. */
 static void gic_find(void)
 {
     struct dt_blob b;
@@ -200,6 +257,10 @@ static void gic_find(void)
         gicr_base = r[2];
         gicr_size = r[3];
     }
+    uint32_t icells = 0;
+    if (dt_get_prop_b(&b, path, strlen(path), "#interrupt-cells", &val, &len) == DT_OK && len == 4)
+        icells = dt_be32(val);
+    timer_find(&b, icells);
 }
 
 #define ICC_SRE_EL1     "S3_0_C12_C12_5"
@@ -225,12 +286,33 @@ static uint64_t gicr_of_this_cpu(void)
     return 0;
 }
 
-/* Per CPU: accept SGI 0 (banked registers / own redistributor). */
+/* A banked INTID's priority byte (GICD_IPRIORITYR / GICR_IPRIORITYR: four
+ * INTIDs a word), read-modify-write of the word. */
+static void gic_set_prio(uint64_t ipriorityr, uint32_t intid, uint8_t prio)
+{
+    uint64_t a = ipriorityr + (intid / 4) * 4;
+    unsigned sh = (intid % 4) * 8;
+    mmio_w32(a, (mmio_r32(a) & ~(0xffu << sh)) | (uint32_t)prio << sh);
+}
+
+/* Per CPU: accept SGI 0 and the virtual timer's PPI (banked registers /
+ * own redistributor). The timer is disabled first: CNTV_CTL_EL0 resets to
+ * an UNKNOWN value on real CPUs, and firmware may leave it running. */
 static void gic_cpu_init(void)
 {
+    write_sysreg(cntv_ctl_el0, 0);
+    isb();
+    /* The PPIs this kernel does not handle are disabled (firmware may have
+     * left some enabled): ICENABLER0 bits 16-31 but the timer's. */
+    uint32_t other_ppis = 0xffff0000u & ~(vtimer_intid ? 1u << vtimer_intid : 0);
     if (gic == GIC_V2) {
+        mmio_w32(gicd + 0x180, other_ppis);             /* ICENABLER0 (banked) */
         mmio_w32(gicd + 0x100, 1u << 0);                /* ISENABLER0: SGI 0 */
         mmio_w32(gicd + 0x400, 0x80);                   /* IPRIORITYR0 byte 0 */
+        if (vtimer_intid) {                             /* group 0 as SGI 0 */
+            gic_set_prio(gicd + 0x400, vtimer_intid, 0x80);
+            mmio_w32(gicd + 0x100, 1u << vtimer_intid);
+        }
         uint32_t m = 0;
         for (int i = 0; i < 8 && !m; i++)               /* this interface's bit */
             m = mmio_r32(gicd + 0x800 + 4 * (uint64_t)i) & 0xff;
@@ -245,9 +327,15 @@ static void gic_cpu_init(void)
         for (int i = 0; i < 1000000 && (mmio_r32(rd + 0x14) & (1u << 2)); i++)
             ;
         uint64_t sgi = rd + 0x10000;
+        mmio_w32(sgi + 0x180, other_ppis);                          /* GICR_ICENABLER0 */
         mmio_w32(sgi + 0x80, mmio_r32(sgi + 0x80) | 1u);            /* SGI 0: group 1 */
         mmio_w32(sgi + 0x400, (mmio_r32(sgi + 0x400) & ~0xffu) | 0x80);
         mmio_w32(sgi + 0x100, 1u);                                  /* enable SGI 0 */
+        if (vtimer_intid) {                                         /* group 1 as SGI 0 */
+            mmio_w32(sgi + 0x80, mmio_r32(sgi + 0x80) | 1u << vtimer_intid);
+            gic_set_prio(sgi + 0x400, vtimer_intid, 0x80);
+            mmio_w32(sgi + 0x100, 1u << vtimer_intid);
+        }
         uint64_t sre;
         __asm__ volatile("mrs %0, " ICC_SRE_EL1 : "=r"(sre));
         __asm__ volatile("msr " ICC_SRE_EL1 ", %0; isb" :: "r"(sre | 1) : "memory");
@@ -258,9 +346,21 @@ static void gic_cpu_init(void)
     }
 }
 
-void arch_ipi_init(void)
+/* Boot CPU, once: find the GIC (and the timer's PPI), turn the distributor
+ * and this CPU's interface on. False if there is no GIC this code drives. */
+static bool gic_setup(void)
 {
+    if (gic_ready)
+        return true;
     gic_find();
+    if (gic != GIC_NONE) {
+        /* Every SPI off (GICD_ICENABLERn, n >= 1; GICD_TYPER.ITLinesNumber
+         * bits 4:0 = N: 32 * (N + 1) INTIDs): none is handled here, and
+         * firmware may have left some enabled. */
+        uint32_t lines = mmio_r32(gicd + 0x004) & 0x1f;
+        for (uint32_t n = 1; n <= lines; n++)
+            mmio_w32(gicd + 0x180 + 4 * (uint64_t)n, ~0u);
+    }
     if (gic == GIC_V2) {
         mmio_w32(gicd + 0x000, 1);                      /* distributor on (group 0) */
     } else if (gic == GIC_V3) {
@@ -268,10 +368,55 @@ void arch_ipi_init(void)
         for (int i = 0; i < 1000000 && (mmio_r32(gicd) & (1u << 31)); i++)
             ;
     } else {
-        printf("# smp: warning: the device tree names no GICv2/GICv3: no IPIs\n");
-        return;
+        return false;
     }
     gic_cpu_init();
+    gic_ready = true;
+    return true;
+}
+
+void arch_ipi_init(void)
+{
+    if (!gic_setup())
+        printf("# smp: warning: the device tree names no GICv2/GICv3: no IPIs\n");
+}
+
+/* ---- the per-CPU timer (boot/timer.h): the EL1 virtual timer ---- */
+bool arch_timer_init(void)
+{
+    if (!gic_setup()) {
+        vtimer_why = "no GICv2/GICv3 among the device tree root's children";
+        return false;
+    }
+    if (gic == GIC_V3 && !gicr_of_this_cpu()) {
+        vtimer_why = "no GICv3 redistributor for the boot CPU";
+        return false;
+    }
+    if (!vtimer_intid)
+        return false;
+    arch_irq_enable();      /* the boot CPU (smp_boot did it when CPUs started) */
+    return true;
+}
+const char *arch_timer_why(void) { return vtimer_why; }
+const char *arch_timer_name(void)
+{
+    static char name[64];
+    snprintf(name, sizeof(name), "EL1 virtual timer (CNTV), PPI INTID %u, %s", vtimer_intid,
+             gic == GIC_V3 ? "GICv3" : "GICv2");
+    return name;
+}
+/* CNTV_CTL_EL0: ENABLE bit 0, IMASK bit 1, ISTATUS bit 2 (read-only). The
+ * interrupt is asserted while ENABLE && !IMASK && CNTVCT >= CNTV_CVAL. */
+void arch_timer_arm(uint64_t deadline)
+{
+    write_sysreg(cntv_cval_el0, deadline);
+    write_sysreg(cntv_ctl_el0, 1);
+    isb();
+}
+void arch_timer_mask(void)
+{
+    write_sysreg(cntv_ctl_el0, 2);      /* disabled, masked: the level drops */
+    isb();
 }
 
 void arch_secondary_init(struct cpu *c)
@@ -295,8 +440,12 @@ void arch_send_ipi(struct cpu *c)
 }
 
 /* The IRQ vector (arch/arm64/exception.c): acknowledge, handle, EOI.
- * No FP/SIMD, no C library (the vectors do not save FP/SIMD state). */
-void arm64_irq(void)
+ * No FP/SIMD, no C library (the vectors do not save FP/SIMD state).
+ * Returns -1, or an INTID this kernel did not expect (after its EOI): the
+ * caller reports it with the registers. The timer is masked before its
+ * EOI, so its level does not make it pending again; a late level (already
+ * masked, not armed: the GIC sampled it before the mask took) is dropped. */
+int arm64_irq(void)
 {
     for (;;) {
         uint64_t iar;
@@ -305,16 +454,26 @@ void arm64_irq(void)
         else if (gic == GIC_V3)
             __asm__ volatile("mrs %0, " ICC_IAR1_EL1 "; dsb sy" : "=r"(iar) :: "memory");
         else
-            return;
+            return -1;
         uint32_t id = (uint32_t)iar & 0x3ff;
         if (id >= 1020)
-            return;                                     /* spurious: nothing pending */
-        if (id == 0)
+            return -1;                                  /* spurious: nothing pending */
+        bool known = true;
+        if (id == 0) {
             smp_ipi_received();
+        } else if (id == vtimer_intid && vtimer_intid) {
+            bool firing = (read_sysreg(cntv_ctl_el0) & 3) == 1;
+            arch_timer_mask();
+            known = timer_interrupt() || !firing;
+        } else {
+            known = false;
+        }
         if (gic == GIC_V2)
             mmio_w32(gicc + 0x010, (uint32_t)iar);
         else
             __asm__ volatile("msr " ICC_EOIR1_EL1 ", %0; isb" :: "r"(iar) : "memory");
+        if (!known)
+            return (int)id;
     }
 }
 

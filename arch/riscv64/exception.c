@@ -33,6 +33,7 @@ static __attribute__((noinline, noreturn)) void unexpected(struct trap_frame *f)
 extern char riscv_cboz_trial[];
 extern volatile bool riscv_cboz_trapped;
 void riscv_ipi(void);       /* arch/riscv64/smp.c */
+bool riscv_timer_irq(void); /* arch/riscv64/smp.c */
 
 /* An illegal instruction at a fixup site (riscv_counter_read_safe in
  * probe.S: a counter CSR the firmware hides) resumes at its fixup. */
@@ -49,6 +50,17 @@ static bool illegal_insn_fixup(struct trap_frame *f)
     return false;
 }
 
+/* Interrupts, out of line (the page-fault path keeps its small frame): the
+ * supervisor software interrupt (an IPI) and the supervisor timer interrupt
+ * of this hart's armed one-shot; anything else is unexpected. */
+static __attribute__((noinline)) void interrupt(struct trap_frame *f)
+{
+    if (f->cause == (CAUSE_INTERRUPT | 1))
+        riscv_ipi();
+    else if (!(f->cause == (CAUSE_INTERRUPT | 5) && riscv_timer_irq()))
+        unexpected(f);
+}
+
 void riscv_trap(struct trap_frame *f)
 {
     uint64_t c = f->cause;
@@ -60,8 +72,8 @@ void riscv_trap(struct trap_frame *f)
     if (c == CAUSE_ILLEGAL_INSN && illegal_insn_fixup(f))
         return;
     if (c != CAUSE_INSN_PAGE_FAULT && c != CAUSE_LOAD_PAGE_FAULT && c != CAUSE_STORE_PAGE_FAULT) {
-        if (c == (CAUSE_INTERRUPT | 1)) {   /* supervisor software interrupt: an IPI */
-            riscv_ipi();
+        if (c & CAUSE_INTERRUPT) {
+            interrupt(f);
             return;
         }
         unexpected(f);

@@ -20,13 +20,17 @@
 #include "boot/kernel.h"
 #include "boot/smp.h"
 #include "boot/fdt.h"
+#include "boot/timer.h"
 #include <asm/sysreg.h>
+#include <asm/counters.h>
 #include <asm/sbi_harts.h>
 
 #define SBI_EXT_HSM     0x48534D
 #define SBI_EXT_IPI     0x735049
 #define SBI_EXT_RFENCE  0x52464E43
 #define SIP_SSIP        (1ULL << 1)
+#define SIE_STIE        (1ULL << 5)
+#define SBI_EXT_TIME    0x54494D45
 #define SSTATUS_SIE     (1ULL << 1)
 #define SSTATUS_SUM     (1ULL << 18)
 
@@ -59,13 +63,21 @@ void arch_set_this_cpu(struct cpu *c) { csr_write(sscratch, (uint64_t)(uintptr_t
  * stays clear, so it is never taken): under -icount QEMU runs the CPUs
  * one after the other until the next virtual-clock deadline (else 100 ms),
  * and on riscv nothing like arm64's yield hands the thread over. Without
- * icount (MTTCG) it only costs the call. */
+ * icount (MTTCG) it only costs the call.
+ * While this hart has a one-shot armed (boot/timer.h: sie.STIE set) the
+ * deadline is left alone: it is the one-shot's, which then also serves as
+ * the scheduling deadline. Writing now + 20 would replace it, and a hart
+ * spinning for its one-shot would push it ahead on every spin: never taken.
+ * The interrupt handler clears STIE before it clears timer_armed, so a
+ * relax that sees timer_armed = 0 has STIE clear (same hart, program order). */
 static bool have_sstc;
 
 void arch_cpu_relax(void)
 {
     uint64_t now;
     __asm__ volatile(".4byte 0x0100000f; rdtime %0" : "=r"(now) :: "memory");
+    if (__atomic_load_n(&this_cpu()->timer_armed, __ATOMIC_RELAXED))
+        return;
     if (have_sstc)      /* stimecmp (Sstc, CSR 0x14d): no trip to the firmware */
         __asm__ volatile("csrw 0x14d, %0" :: "r"(now + 20) : "memory");
     else
@@ -119,6 +131,59 @@ long arch_cpu_start(struct cpu *c)
 
 bool riscv_isa_has(const char *ext);     /* arch/riscv64/mmu.c */
 void arch_ipi_init(void) { have_sstc = riscv_isa_has("sstc"); }
+
+/* ---- the per-CPU timer (boot/timer.h): the supervisor timer interrupt ----
+ * Sstc: stimecmp (CSR 0x14d) per hart; sip.STIP = (time >= stimecmp), so a
+ * write of a later value clears it. Else SBI TIME set_timer (EID
+ * 0x54494D45, FID 0), which per the SBI specification also clears the
+ * pending supervisor timer interrupt. Outside a one-shot STIP is usually
+ * pending (arch_cpu_relax's deadlines) with sie.STIE clear: never taken,
+ * and wfi does not wake on it (wfi wakes on pending AND enabled). */
+static const char *stimer_why = "";
+
+bool arch_timer_init(void)
+{
+    uint64_t t;
+    have_sstc = riscv_isa_has("sstc");
+    if (riscv_counter_read_safe(2, &t) < 0) {
+        stimer_why = "the time CSR traps in S-mode (no rdtime)";
+        return false;
+    }
+    if (!riscv_timebase_hz) {
+        stimer_why = "the device tree gives no /cpus timebase-frequency";
+        return false;
+    }
+    if (!have_sstc && sbi_call(SBI_EXT_BASE, 3, SBI_EXT_TIME, 0, 0).value == 0) {
+        stimer_why = "no Sstc and the SBI firmware has no TIME extension";
+        return false;
+    }
+    arch_irq_enable();      /* the boot hart (smp_boot did it when harts started) */
+    return true;
+}
+const char *arch_timer_why(void) { return stimer_why; }
+const char *arch_timer_name(void)
+{
+    return have_sstc ? "supervisor timer interrupt (Sstc stimecmp)"
+                     : "supervisor timer interrupt (SBI TIME set_timer)";
+}
+void arch_timer_arm(uint64_t deadline)
+{
+    if (have_sstc)
+        __asm__ volatile("csrw 0x14d, %0" :: "r"(deadline) : "memory");
+    else
+        sbi_call5(SBI_EXT_TIME, 0, (long)deadline, 0, 0, 0, 0);
+    csr_set(sie, SIE_STIE);
+}
+void arch_timer_mask(void) { csr_clear(sie, SIE_STIE); }
+
+/* The supervisor timer interrupt (arch/riscv64/exception.c): false if this
+ * hart armed none (an unexpected interrupt). STIP stays pending (level):
+ * STIE is cleared first, so it is taken once. */
+bool riscv_timer_irq(void)
+{
+    csr_clear(sie, SIE_STIE);
+    return timer_interrupt();
+}
 
 void arch_secondary_init(struct cpu *c)
 {

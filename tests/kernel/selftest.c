@@ -4,7 +4,10 @@
  * check that a crash prints the registers and fails the run. */
 #include "boot/kernel.h"
 #include "boot/trap.h"
+#include "boot/smp.h"
+#include "boot/timer.h"
 #include "tests/kernel/ktest.h"
+#include <asm/counters.h>
 
 static void failed_expectation_is_recorded(struct ktest *t)
 {
@@ -59,8 +62,25 @@ static void wild_pointer(struct ktest *t)
     *p = 0xdead;
 }
 
+/* A timer interrupt nobody armed (the arch timer programmed directly, this
+ * CPU's timer_armed left 0): the interrupt path must report it with the
+ * registers, not swallow it. Where there are no timer interrupts (32-bit
+ * arm) the case fails without crashing, which the runner also rejects. */
+static void unarmed_timer_interrupt(struct ktest *t)
+{
+    KASSERT(t, timer_available(), "no timer interrupts: %s", timer_unavailable_why());
+    KASSERT(t, !this_cpu()->timer_armed);
+    arch_timer_arm(read_timer());
+    uint64_t t0 = read_timer();
+    while (read_timer() - t0 < timer_freq_hz() / 10)
+        ;
+    arch_timer_mask();
+    KEXPECT(t, false, "no interrupt within 100 ms of an unarmed timer's deadline");
+}
+
 static const struct ktest_case selftest_crash_cases[] = {
     KTEST_CASE(undefined_instruction),
     KTEST_CASE(wild_pointer),
+    KTEST_CASE(unarmed_timer_interrupt),
 };
 KTEST_SUITE(selftest_crash, 99, .flags = KTEST_EXPLICIT);
