@@ -443,8 +443,9 @@ void arch_send_ipi(struct cpu *c)
  * No FP/SIMD, no C library (the vectors do not save FP/SIMD state).
  * Returns -1, or an INTID this kernel did not expect (after its EOI): the
  * caller reports it with the registers. The timer is masked before its
- * EOI, so its level does not make it pending again; a late level (already
- * masked, not armed: the GIC sampled it before the mask took) is dropped. */
+ * EOI, so its level does not make it pending again; a late level (the GIC
+ * sampled it before the mask took: ISTATUS clear or IMASK set) is EOI'd
+ * and dropped without touching an armed one-shot. */
 int arm64_irq(void)
 {
     for (;;) {
@@ -462,9 +463,14 @@ int arm64_irq(void)
         if (id == 0) {
             smp_ipi_received();
         } else if (id == vtimer_intid && vtimer_intid) {
-            bool firing = (read_sysreg(cntv_ctl_el0) & 3) == 1;
-            arch_timer_mask();
-            known = timer_interrupt() || !firing;
+            /* Firing: enabled, not masked, and the condition met
+             * (ISTATUS). Anything else is a late level from an earlier
+             * shot: EOI'd, not counted, the armed shot left alone. */
+            bool firing = (read_sysreg(cntv_ctl_el0) & 7) == 5;
+            if (firing) {
+                arch_timer_mask();
+                known = timer_interrupt();
+            }
         } else {
             known = false;
         }

@@ -181,6 +181,12 @@ void arch_timer_mask(void) { csr_clear(sie, SIE_STIE); }
  * STIE is cleared first, so it is taken once. */
 bool riscv_timer_irq(void)
 {
+    /* Sstc: a stimecmp write reaches STIP "eventually": an interrupt taken
+     * before the armed deadline is spurious. STIE stays set (the real
+     * expiry is still to come); known, not counted. */
+    struct cpu *c = this_cpu();
+    if (__atomic_load_n(&c->timer_armed, __ATOMIC_ACQUIRE) && read_timer() < c->timer_deadline)
+        return true;
     csr_clear(sie, SIE_STIE);
     return timer_interrupt();
 }

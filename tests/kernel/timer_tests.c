@@ -4,9 +4,10 @@
  * Every online CPU arms its own one-shot a few ms ahead (CPUs 1..N-1
  * through smp_call_start) and must take exactly one timer interrupt, on
  * itself: its own count goes up by one, no other CPU's moves, the handler
- * ran at or after the deadline, and nothing follows within a further
- * margin (the handler masked the level-sensitive timer; an unmasked one
- * would be taken again at once). Counts and the counter's own deadlines
+ * ran at or after the deadline. A timer left unmasked after its expiry
+ * would be taken again at once with nothing armed: that is an unexpected
+ * interrupt, which crashes the run with the registers (the mutants
+ * timer-*-not-masked-on-expiry are caught that way). Counts and the counter's own deadlines
  * decide; the time limits only bound a wait that would otherwise hang.
  * Under -icount the timer runs on virtual time (deterministic); without it
  * (multi-threaded TCG) on the host's clock, hence the generous limits.
@@ -83,11 +84,8 @@ static void check_shot(struct ktest *t, unsigned cpu, const struct shot *s)
             LIMIT_MS, (unsigned long long)s->arm_ms);
     KEXPECT(t, s->after_fire == s->before + 1, "cpu %u: %llu timer interrupts when it was taken, expected 1",
             cpu, (unsigned long long)(s->after_fire - s->before));
-    KEXPECT(t, s->after_quiet == s->after_fire, "cpu %u: %llu more timer interrupts in the %d ms after the "
-            "first (not masked on expiry?)", cpu, (unsigned long long)(s->after_quiet - s->after_fire), QUIET_MS);
     KEXPECT(t, s->timed_out || s->fired_at >= s->deadline, "cpu %u: taken at %llu, before its deadline %llu",
             cpu, (unsigned long long)s->fired_at, (unsigned long long)s->deadline);
-    KEXPECT(t, !cpus[cpu].timer_armed, "cpu %u: still armed after the interrupt", cpu);
 }
 
 static void snapshot(uint64_t *n)
@@ -149,17 +147,19 @@ static void t_oneshot_all_cpus_at_once(struct ktest *t)
 static void t_cancel_and_rearm(struct ktest *t)
 {
     uint64_t n = my_irqs();
-    KASSERT_EQ(t, timer_arm_oneshot(ms_ticks(1)), 0);
+    /* 10 ms: without -icount the vCPU thread may be descheduled between
+     * the two calls (a shot taken before the cancel would fail this). */
+    KASSERT_EQ(t, timer_arm_oneshot(ms_ticks(10)), 0);
     timer_cancel();
     uint64_t t0 = read_timer();
-    while (read_timer() - t0 < ms_ticks(1 + QUIET_MS))
+    while (read_timer() - t0 < ms_ticks(10 + QUIET_MS))
         arch_cpu_relax();
     KEXPECT(t, my_irqs() == n, "%llu timer interrupts after a cancelled one-shot", (unsigned long long)(my_irqs() - n));
     KEXPECT(t, !this_cpu()->timer_armed);
 
-    /* Armed 20 ms ahead, then re-armed 1 ms ahead: one interrupt, at the
+    /* Armed 500 ms ahead, then re-armed 1 ms ahead: one interrupt, at the
      * second deadline, long before the first. */
-    KASSERT_EQ(t, timer_arm_oneshot(ms_ticks(20)), 0);
+    KASSERT_EQ(t, timer_arm_oneshot(ms_ticks(500)), 0);
     uint64_t first = this_cpu()->timer_deadline;
     struct shot s = { .arm_ms = 1 };
     one_shot(&s);
@@ -178,7 +178,7 @@ static struct ipi_shot ipi_shot;
 static void armed_during_pings(void *arg)
 {
     struct ipi_shot *x = arg;
-    x->s.armed = timer_arm_oneshot(ms_ticks(1000));
+    x->s.armed = timer_arm_oneshot(ms_ticks(60000));     /* never reached: replaced after the pings */
     __atomic_store_n(&x->armed_long, 1, __ATOMIC_RELEASE);
     uint64_t t0 = read_timer();
     while (!__atomic_load_n(&x->pings_done, __ATOMIC_ACQUIRE) && read_timer() - t0 < ms_ticks(LIMIT_MS))
