@@ -206,7 +206,6 @@ bool smp_secondary_fault(const struct fault_info *fi, enum fault_result *r)
     if (c->id == 0)
         return false;
     if (c->mm && mm_handle_fault_in(c->mm, fi) == FAULT_HANDLED) {
-        __atomic_store_n(&c->mm_faults, c->mm_faults + 1, __ATOMIC_RELEASE);
         *r = FAULT_HANDLED;
         return true;
     }

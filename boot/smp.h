@@ -46,7 +46,6 @@ struct cpu {
      * handler (NUMA hint faults, first touch...) as CPU 0's are; NULL:
      * faults are only recorded and the access fails */
     struct mm *mm;
-    volatile uint64_t mm_faults;    /* faults the mm's handler resolved here */
     /* faults taken while running a handed-over function */
     volatile uint64_t faults, spurious;
     uint64_t spurious_va;

@@ -37,7 +37,6 @@ static spinlock_t checker_lock;
 unsigned rule_check_locks_held;
 #define locks_held rule_check_locks_held
 static unsigned held_by[32];
-static bool judge_deferred;
 
 /*
  * The model: translations a PE may hold that are NOT the current entries.
@@ -814,11 +813,8 @@ static void rule_check_op_end_unlocked(const char *op)
 {
     if (!rule_check_on)
         return;
-    if (locks_held > held_by[mm_cpu_id()]) {
-        judge_deferred = true;      /* another CPU is mid-change: judged later */
-        return;
-    }
-    judge_deferred = false;
+    if (locks_held > held_by[mm_cpu_id()])
+        return;                     /* another CPU is mid-change: judged at a later checkpoint */
     if (!initialized)
         model_init();
     record('E', 0, 0, 0);

@@ -56,6 +56,7 @@
 #include "mmu/tlb.h"
 #include "mmu/hw.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/smp_util.h"
 #include <asm/counters.h>
 
 /* 2 MiB aligned: one page table holds all of a region. */
@@ -74,18 +75,6 @@ static struct mm_params saved_params;
 static void before(struct ktest *t) { (void)t; saved_params = mm_params; }
 static void after(struct ktest *t) { (void)t; mm_params = saved_params; mm_activate(NULL); }
 
-/* Run in mm on this CPU: its root and ASID, and the CPU mask notes it. */
-static void enter_mm(struct mm *mm)
-{
-    tlb_note_active(smp_id(), mm->pt.asid);
-    this_cpu()->pt = &mm->pt;
-    arch_switch_root(mm->pt.root, mm->pt.asid);
-}
-static void leave_mm(void)
-{
-    arch_switch_root(kernel_pgtable.root, 0);
-    this_cpu()->pt = NULL;
-}
 
 static uint64_t pattern(unsigned cpu, unsigned page, uint64_t seq)
 {
@@ -139,7 +128,7 @@ static void chase(void *arg)
 {
     struct chaser *s = arg;
     unsigned me = smp_id();
-    enter_mm(s->mm);
+    smp_enter_mm(s->mm);
     int last = 0;
     while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
         int go = __atomic_load_n(s->epoch, __ATOMIC_ACQUIRE);
@@ -181,7 +170,7 @@ static void chase(void *arg)
         }
         __atomic_store_n(&s->done, go, __ATOMIC_RELEASE);
     }
-    leave_mm();
+    smp_leave_mm();
 }
 
 #define BATCH 8             /* rounds a writer CPU chases in a row */
@@ -349,7 +338,7 @@ static void reader_writer(void *arg)
 {
     struct rw_worker *w = arg;
     unsigned me = smp_id();
-    enter_mm(w->mm);
+    smp_enter_mm(w->mm);
     uint64_t seq = 1;
     while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
         for (unsigned p = 0; p < BLOCK_PAGES; p++, seq++) {
@@ -388,7 +377,7 @@ static void reader_writer(void *arg)
         __atomic_store_n(&w->passes, w->passes + 1, __ATOMIC_RELEASE);
         arch_cpu_relax();       /* -icount: hand the host thread on */
     }
-    leave_mm();
+    smp_leave_mm();
 }
 
 /* Let every worker finish a pass begun after now: every slot of the region

@@ -21,6 +21,7 @@
 #include "boot/bootargs.h"
 #include "boot/boot.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/smp_util.h"
 #include <asm/counters.h>
 
 #define BASE (MM_VA_BASE + 0x30000000ULL)
@@ -90,18 +91,6 @@ struct worker {
 };
 static struct worker workers[SMP_MAX_CPUS];
 
-/* Run in mm on this CPU: its root and ASID, and the CPU mask notes it. */
-static void enter_mm(struct mm *mm)
-{
-    tlb_note_active(smp_id(), mm->pt.asid);
-    this_cpu()->pt = &mm->pt;
-    arch_switch_root(mm->pt.root, mm->pt.asid);
-}
-static void leave_mm(void)
-{
-    arch_switch_root(kernel_pgtable.root, 0);
-    this_cpu()->pt = NULL;
-}
 
 static uint64_t slot_va(unsigned page, unsigned cpu) { return BASE + page * PAGE_SIZE + cpu * 64; }
 static uint64_t pattern(unsigned cpu, unsigned page, uint64_t seq)
@@ -113,7 +102,7 @@ static void writer(void *arg)
 {
     struct worker *w = arg;
     unsigned me = smp_id();
-    enter_mm(w->mm);
+    smp_enter_mm(w->mm);
     if (w->handle_faults)
         this_cpu()->mm = w->mm;
     uint64_t seq = 1;
@@ -168,7 +157,7 @@ static void writer(void *arg)
         arch_cpu_relax();
     }
     this_cpu()->mm = NULL;
-    leave_mm();
+    smp_leave_mm();
 }
 
 /* Let every writer make one pass, or give up after `us` microseconds of
@@ -190,6 +179,42 @@ static void wait_writers_us(unsigned n, unsigned us)
 }
 static void wait_writers(unsigned n) { wait_writers_us(n, 500); }
 
+
+/* An address space with npages populated pages, and a writer started on
+ * every other CPU with the given epoch word; NULL (the case failed) if
+ * any step did not work. */
+static struct mm *start_writers(struct ktest *t, unsigned npages, volatile int *epoch, bool handle_faults)
+{
+    struct mm *mm = mm_create();
+    if (!KEXPECT(t, mm != NULL))
+        return NULL;
+    if (!KEXPECT_EQ(t, mm_map(mm, BASE, npages * PAGE_SIZE, VM_READ | VM_WRITE), 0))
+        return NULL;
+    for (unsigned p = 0; p < npages; p++)
+        if (!KEXPECT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0))   /* populated */
+            return NULL;
+    *epoch = 0;
+    for (unsigned c = 1; c < smp_nr_cpus; c++) {
+        memset(&workers[c], 0, sizeof(workers[c]));
+        workers[c].mm = mm;
+        workers[c].ro_done = epoch;
+        workers[c].handle_faults = handle_faults;
+        workers[c].npages = npages == NPAGES ? 0 : npages;
+        if (!KEXPECT(t, smp_call_start(c, writer, &workers[c]) == 0))
+            return NULL;
+    }
+    return mm;
+}
+
+/* Stop every writer and wait until each has returned. */
+static void stop_writers(void)
+{
+    for (unsigned c = 1; c < smp_nr_cpus; c++)
+        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    for (unsigned c = 1; c < smp_nr_cpus; c++)
+        smp_call_wait(c);
+}
+
 static unsigned rounds_arg(void)
 {
     return (unsigned)bootarg_number("smp_rounds", 50);
@@ -197,20 +222,11 @@ static unsigned rounds_arg(void)
 
 static void t_mprotect_racing_writers(struct ktest *t)
 {
-    struct mm *mm = mm_create();
-    KASSERT(t, mm != NULL);
-    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
-    for (unsigned p = 0; p < NPAGES; p++)
-        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);   /* populated */
     static volatile int ro_done;
-    ro_done = 0;
+    struct mm *mm = start_writers(t, NPAGES, &ro_done, false);
+    if (!mm)
+        return;
     unsigned n = smp_nr_cpus;
-    for (unsigned c = 1; c < n; c++) {
-        memset(&workers[c], 0, sizeof(workers[c]));
-        workers[c].mm = mm;
-        workers[c].ro_done = &ro_done;
-        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
-    }
     struct tlb_smp_stats s0 = tlb_smp_stats;
     unsigned rounds = rounds_arg(), ops = 0;
     uint64_t i0 = read_instret();
@@ -227,11 +243,9 @@ static void t_mprotect_racing_writers(struct ktest *t)
         ops += 2;
     }
     uint64_t insns = read_instret() - i0;
-    for (unsigned c = 1; c < n; c++)
-        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    stop_writers();
     uint64_t ok = 0, faulted = 0, stale = 0;
     for (unsigned c = 1; c < n; c++) {
-        smp_call_wait(c);
         struct worker *w = &workers[c];
         ok += w->writes_ok;
         faulted += w->writes_faulted;
@@ -272,20 +286,11 @@ static void t_mprotect_racing_writers(struct ktest *t)
  */
 static void t_fork_racing_writers(struct ktest *t)
 {
-    struct mm *mm = mm_create();
-    KASSERT(t, mm != NULL);
-    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
-    for (unsigned p = 0; p < NPAGES; p++)
-        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
     static volatile int epoch;
-    epoch = 0;
+    struct mm *mm = start_writers(t, NPAGES, &epoch, false);
+    if (!mm)
+        return;
     unsigned n = smp_nr_cpus;
-    for (unsigned c = 1; c < n; c++) {
-        memset(&workers[c], 0, sizeof(workers[c]));
-        workers[c].mm = mm;
-        workers[c].ro_done = &epoch;
-        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
-    }
     struct tlb_smp_stats s0 = tlb_smp_stats;
     unsigned rounds = rounds_arg() / 4 + 1, forks = 0;
     struct mm *child = NULL;
@@ -307,11 +312,9 @@ static void t_fork_racing_writers(struct ktest *t)
         for (unsigned p = 0; p < NPAGES; p++)       /* COW reuse: writable again */
             KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, r), 0);
     }
-    for (unsigned c = 1; c < n; c++)
-        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    stop_writers();
     uint64_t ok = 0, faulted = 0;
     for (unsigned c = 1; c < n; c++) {
-        smp_call_wait(c);
         struct worker *w = &workers[c];
         ok += w->writes_ok;
         faulted += w->writes_faulted;
@@ -353,20 +356,11 @@ static void t_migrate_racing_writers(struct ktest *t)
         ktest_skip(t, "one NUMA node");
         return;
     }
-    struct mm *mm = mm_create();
-    KASSERT(t, mm != NULL);
-    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
-    for (unsigned p = 0; p < NPAGES; p++)
-        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
     static volatile int epoch;      /* stays even: no window where writes must fail */
-    epoch = 0;
+    struct mm *mm = start_writers(t, NPAGES, &epoch, false);
+    if (!mm)
+        return;
     unsigned n = smp_nr_cpus;
-    for (unsigned c = 1; c < n; c++) {
-        memset(&workers[c], 0, sizeof(workers[c]));
-        workers[c].mm = mm;
-        workers[c].ro_done = &epoch;
-        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
-    }
     struct tlb_smp_stats s0 = tlb_smp_stats;
     unsigned rounds = rounds_arg() / 4 + 1, migrations = 0;    /* NPAGES migrations a round */
     for (unsigned r = 0; r < rounds; r++) {
@@ -381,11 +375,9 @@ static void t_migrate_racing_writers(struct ktest *t)
                 migrations++;
         }
     }
-    for (unsigned c = 1; c < n; c++)
-        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    stop_writers();
     uint64_t ok = 0, faulted = 0;
     for (unsigned c = 1; c < n; c++) {
-        smp_call_wait(c);
         struct worker *w = &workers[c];
         ok += w->writes_ok;
         faulted += w->writes_faulted;
@@ -429,20 +421,11 @@ static void t_dirty_racing_repaint(struct ktest *t)
         ktest_skip(t, "no hardware dirty-state update on this machine or boot");
         return;
     }
-    struct mm *mm = mm_create();
-    KASSERT(t, mm != NULL);
-    KASSERT_EQ(t, mm_map(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
-    for (unsigned p = 0; p < NPAGES; p++)
-        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
     static volatile int epoch;
-    epoch = 0;
+    struct mm *mm = start_writers(t, NPAGES, &epoch, false);
+    if (!mm)
+        return;
     unsigned n = smp_nr_cpus;
-    for (unsigned c = 1; c < n; c++) {
-        memset(&workers[c], 0, sizeof(workers[c]));
-        workers[c].mm = mm;
-        workers[c].ro_done = &epoch;
-        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
-    }
     unsigned rounds = rounds_arg() / 4 + 1, checked = 0, lost = 0, repaints = 0;
     for (unsigned r = 0; r < rounds; r++) {
         /* clean-writable, atomically (the walkers may be setting dirty) */
@@ -488,11 +471,9 @@ static void t_dirty_racing_repaint(struct ktest *t)
         KASSERT_EQ(t, mm_mprotect(mm, BASE, NPAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
         repaints++;
     }
-    for (unsigned c = 1; c < n; c++)
-        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
+    stop_writers();
     uint64_t ok = 0, faulted = 0;
     for (unsigned c = 1; c < n; c++) {
-        smp_call_wait(c);
         ok += workers[c].writes_ok;
         faulted += workers[c].writes_faulted;
         /* (odd epochs are the writable window here: stale_writes counts
@@ -529,25 +510,16 @@ static void t_numa_hint_faults_on_every_cpu(struct ktest *t)
         ktest_skip(t, "one NUMA node");
         return;
     }
-    struct mm *mm = mm_create();
-    KASSERT(t, mm != NULL);
-    KASSERT_EQ(t, mm_map(mm, BASE, NUMA_PAGES * PAGE_SIZE, VM_READ | VM_WRITE), 0);
-    for (unsigned p = 0; p < NUMA_PAGES; p++)
-        KASSERT_EQ(t, mm_write(mm, BASE + p * PAGE_SIZE + 8 * 64, 1), 0);
     static volatile int epoch;          /* stays even: every access must succeed */
-    epoch = 0;
     unsigned n = smp_nr_cpus;
     uint64_t f0[SMP_MAX_CPUS], m0[SMP_MAX_CPUS];
-    for (unsigned c = 1; c < n; c++) {
-        memset(&workers[c], 0, sizeof(workers[c]));
-        workers[c].mm = mm;
-        workers[c].ro_done = &epoch;
-        workers[c].handle_faults = true;
-        workers[c].npages = NUMA_PAGES;
+    for (unsigned c = 1; c < n; c++) {     /* before the workers start faulting */
         f0[c] = numa_hint_cpu[c];
         m0[c] = numa_migrated_cpu[c];
-        KASSERT(t, smp_call_start(c, writer, &workers[c]) == 0);
     }
+    struct mm *mm = start_writers(t, NUMA_PAGES, &epoch, true);
+    if (!mm)
+        return;
     struct mm_fault_stats s0 = mm_fault_stats;
     struct tlb_smp_stats t0 = tlb_smp_stats;
     unsigned rounds = rounds_arg(), scans = 0;
@@ -560,10 +532,7 @@ static void t_numa_hint_faults_on_every_cpu(struct ktest *t)
         scans++;
     }
     wait_writers_us(n, 20000);
-    for (unsigned c = 1; c < n; c++)
-        __atomic_store_n(&workers[c].stop, 1, __ATOMIC_RELEASE);
-    for (unsigned c = 1; c < n; c++)
-        smp_call_wait(c);
+    stop_writers();
     /* The counts before CPU 0's own checks below (its reads may fault). */
     uint64_t hints = mm_fault_stats.numa_hint - s0.numa_hint;
     uint64_t migrated = mm_fault_stats.numa_migrated - s0.numa_migrated;
